@@ -1,0 +1,293 @@
+/*
+ * cfg_load.c - from a file to a validated struct cfg, or to a list of
+ * errors.
+ *
+ * libyaml's document loader builds the node tree (it keeps explicit
+ * stacks, so deep nesting costs memory, not C stack); we refuse files
+ * larger than any sane configuration before handing them over, report a
+ * syntax error at libyaml's mark, and otherwise hand the tree to the
+ * schema walker and then to the cross-object validator. A cfg with any
+ * error is freed here and never reaches the daemon.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cfg_parse.h"
+
+#define CFG_MAX_FILE (16u << 20)
+#define CFG_MAX_ERRORS 200
+#define CFG_MIN_VISITS 2000000ul
+
+void cfg_diag_init(struct cfg_diag *diag, const char *file)
+{
+	memset(diag, 0, sizeof(*diag));
+	diag->file = file;
+}
+
+void cfg_diag_free(struct cfg_diag *diag)
+{
+	for (size_t i = 0; i < diag->n_errors; i++)
+		free(diag->errors[i].msg);
+	free(diag->errors);
+	diag->errors = NULL;
+	diag->n_errors = diag->cap = 0;
+}
+
+static void diag_push(struct cfg_diag *diag, unsigned line, unsigned col,
+		      char *msg)
+{
+	if (diag->n_errors == diag->cap) {
+		size_t cap = diag->cap ? diag->cap * 2 : 16;
+		struct cfg_error *e = realloc(diag->errors, cap * sizeof(*e));
+
+		if (!e) {
+			free(msg);
+			return;
+		}
+		diag->errors = e;
+		diag->cap = cap;
+	}
+	diag->errors[diag->n_errors++] = (struct cfg_error){ line, col, msg };
+}
+
+void cfg_diag_add(struct cfg_diag *diag, unsigned line, unsigned col,
+		  const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	if (diag->n_errors > CFG_MAX_ERRORS)
+		return;
+	if (diag->n_errors == CFG_MAX_ERRORS) {
+		diag_push(diag, line, col, strdup("too many errors; stopping here"));
+		return;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (msg)
+		diag_push(diag, line, col, msg);
+}
+
+void cfg_diag_print(const struct cfg_diag *diag, FILE *out)
+{
+	for (size_t i = 0; i < diag->n_errors; i++) {
+		const struct cfg_error *e = &diag->errors[i];
+
+		if (e->line)
+			fprintf(out, "%s:%u:%u: %s\n", diag->file, e->line, e->col, e->msg);
+		else
+			fprintf(out, "%s: %s\n", diag->file, e->msg);
+	}
+}
+
+char *cfg_diag_join(const struct cfg_diag *diag)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	cfg_diag_print(diag, f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+void cfg_free(struct cfg *cfg)
+{
+	if (!cfg)
+		return;
+	arena_free(&cfg->arena);
+	free(cfg);
+}
+
+/* libyaml's message, at its mark, in our shape. */
+static void report_yaml_error(const yaml_parser_t *yp, struct cfg_diag *diag)
+{
+	const yaml_mark_t *m = yp->problem ? &yp->problem_mark : &yp->context_mark;
+	const char *what = yp->problem ? yp->problem : "malformed YAML";
+
+	if (yp->error == YAML_MEMORY_ERROR) {
+		cfg_diag_add(diag, 0, 0, "out of memory while reading YAML");
+		return;
+	}
+	if (yp->context)
+		cfg_diag_add(diag, (unsigned)m->line + 1, (unsigned)m->column + 1,
+			     "YAML syntax error: %s %s", yp->context, what);
+	else
+		cfg_diag_add(diag, (unsigned)m->line + 1, (unsigned)m->column + 1,
+			     "YAML syntax error: %s", what);
+}
+
+static size_t count_nodes(yaml_document_t *doc)
+{
+	return (size_t)(doc->nodes.top - doc->nodes.start);
+}
+
+/* A second document in the file is an error: say where it starts. */
+static void refuse_second_document(yaml_parser_t *yp, struct cfg_diag *diag)
+{
+	yaml_document_t extra;
+
+	if (!yaml_parser_load(yp, &extra)) {
+		report_yaml_error(yp, diag);
+		return;
+	}
+	if (yaml_document_get_root_node(&extra))
+		cfg_diag_add(diag, (unsigned)extra.start_mark.line + 1,
+			     (unsigned)extra.start_mark.column + 1,
+			     "the file holds more than one YAML document; "
+			     "lvsd reads exactly one");
+	yaml_document_delete(&extra);
+}
+
+static void parse_document(yaml_document_t *doc, struct cfg *cfg,
+			   struct cfg_diag *diag)
+{
+	struct cfg_parser p = {
+		.doc = doc, .cfg = cfg, .diag = diag,
+		.max_visits = CFG_MIN_VISITS + 4 * count_nodes(doc),
+	};
+	yaml_node_t *root = yaml_document_get_root_node(doc);
+
+	if (!root)
+		return;	/* an empty file: every default, nothing to serve */
+	if (root->type != YAML_MAPPING_NODE) {
+		cfg_perr(&p, root, "the top level must be a mapping with keys "
+			 "global, vrrp_instances, sync_groups, virtual_services");
+		return;
+	}
+	cfg_parse_object(&p, root, &cfg_root_schema, cfg);
+}
+
+static struct cfg *cfg_new(const char *name)
+{
+	struct cfg *cfg = calloc(1, sizeof(*cfg));
+
+	if (!cfg)
+		return NULL;
+	arena_init(&cfg->arena);
+	cfg->file = arena_strdup(&cfg->arena, name);
+	cfg_global_defaults(&cfg->global);
+	if (!cfg->file) {
+		free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+static bool error_after(const struct cfg_error *x, const struct cfg_error *y)
+{
+	return x->line > y->line || (x->line == y->line && x->col > y->col);
+}
+
+/*
+ * Errors in file order, whichever pass found them. Insertion sort: the
+ * list is short, nearly sorted, and must stay stable for equal marks.
+ */
+static void sort_errors(struct cfg_diag *diag, size_t from)
+{
+	struct cfg_error *e = diag->errors + from;
+	size_t n = diag->n_errors - from;
+
+	for (size_t i = 1; i < n; i++) {
+		struct cfg_error cur = e[i];
+		size_t j = i;
+
+		while (j > 0 && error_after(&e[j - 1], &cur)) {
+			e[j] = e[j - 1];
+			j--;
+		}
+		e[j] = cur;
+	}
+}
+
+struct cfg *cfg_load_buffer(const char *name, const char *buf, size_t len,
+			    struct cfg_diag *diag)
+{
+	yaml_parser_t yp;
+	yaml_document_t doc;
+	struct cfg *cfg = cfg_new(name);
+	size_t before = diag->n_errors;
+
+	if (!cfg || !yaml_parser_initialize(&yp)) {
+		cfg_diag_add(diag, 0, 0, "out of memory");
+		cfg_free(cfg);
+		return NULL;
+	}
+	yaml_parser_set_input_string(&yp, (const unsigned char *)buf, len);
+	if (!yaml_parser_load(&yp, &doc)) {
+		report_yaml_error(&yp, diag);
+	} else {
+		parse_document(&doc, cfg, diag);
+		yaml_document_delete(&doc);
+		if (diag->n_errors == before)
+			refuse_second_document(&yp, diag);
+	}
+	yaml_parser_delete(&yp);
+	/* Cross-object rules also run on a partly bad file: report it all. */
+	cfg_validate(cfg, diag);
+	sort_errors(diag, before);
+	if (diag->n_errors != before) {
+		cfg_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+static char *read_file(const char *path, size_t *len, struct cfg_diag *diag)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *buf = NULL;
+	ssize_t n;
+
+	if (fd < 0) {
+		cfg_diag_add(diag, 0, 0, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		cfg_diag_add(diag, 0, 0, "not a regular file");
+	} else if (st.st_size > CFG_MAX_FILE) {
+		cfg_diag_add(diag, 0, 0, "file is %lld bytes; a configuration "
+			     "is at most %u", (long long)st.st_size, CFG_MAX_FILE);
+	} else if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		cfg_diag_add(diag, 0, 0, "out of memory");
+	} else {
+		n = read(fd, buf, (size_t)st.st_size);
+		if (n < 0) {
+			cfg_diag_add(diag, 0, 0, "cannot read: %s", strerror(errno));
+			free(buf);
+			buf = NULL;
+		} else {
+			*len = (size_t)n;
+		}
+	}
+	close(fd);
+	return buf;
+}
+
+struct cfg *cfg_load_file(const char *path, struct cfg_diag *diag)
+{
+	size_t len = 0;
+	char *buf = read_file(path, &len, diag);
+	struct cfg *cfg;
+
+	if (!buf)
+		return NULL;
+	cfg = cfg_load_buffer(path, buf, len, diag);
+	free(buf);
+	return cfg;
+}

@@ -1,0 +1,636 @@
+/*
+ * cfg_schema.c - the configuration contract of DESIGN.md as tables.
+ *
+ * One table per object says which key fills which field, its type, its
+ * range and its default. Reading this file is reading the contract; adding
+ * a key is adding a row. Values that need more than a type and a range
+ * (regexes, digests, escapes, status ranges) have small parsers in
+ * cfg_values.c; rules that involve two keys of one object live in the
+ * object's post hook here, rules across objects in cfg_validate.c.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "cfg_parse.h"
+#include "cfg_values.h"
+
+#define S(x) ((int64_t)(x) * 1000)
+#define F_STR(st, k, fld) { .key = k, .kind = CK_STRING, .off = offsetof(st, fld) }
+#define F_BOOL(st, k, fld) { .key = k, .kind = CK_BOOL, .off = offsetof(st, fld) }
+#define F_UINT(st, k, fld, lo, hi) \
+	{ .key = k, .kind = CK_UINT, .off = offsetof(st, fld), .min = lo, .max = hi }
+#define F_INT(st, k, fld, lo, hi) \
+	{ .key = k, .kind = CK_INT, .off = offsetof(st, fld), .min = lo, .max = hi }
+#define F_DUR(st, k, fld, lo, hi) \
+	{ .key = k, .kind = CK_DURATION, .off = offsetof(st, fld), .min = lo, .max = hi }
+#define F_ENUM(st, k, fld, nm) \
+	{ .key = k, .kind = CK_ENUM, .off = offsetof(st, fld), .names = nm }
+#define F_ADDR(st, k, fld, rule) \
+	{ .key = k, .kind = CK_ADDR, .off = offsetof(st, fld), .port_rule = rule }
+#define F_OBJ(st, k, fld, sch) \
+	{ .key = k, .kind = CK_OBJECT, .off = offsetof(st, fld), .sub = &sch }
+#define F_LIST(st, k, fld, sch) \
+	{ .key = k, .kind = CK_LIST, .off = offsetof(st, fld), .sub = &sch, \
+	  .count_off = offsetof(st, n_##fld) }
+#define F_CUSTOM(st, k, fld, fn) \
+	{ .key = k, .kind = CK_CUSTOM, .off = offsetof(st, fld), .custom = fn }
+#define REQUIRED .required = true
+#define MARKED(st, m) .mark_off = offsetof(st, m)
+#define N(tbl) (sizeof(tbl) / sizeof(tbl[0]))
+#define OBJECT(st, name, tbl) \
+	.what = name, .size = sizeof(st), .set_off = offsetof(st, set), \
+	.fields = tbl, .n_fields = N(tbl)
+
+const char *const cfg_sched_names[] = {
+	"rr", "wrr", "lc", "wlc", "sed", "nq", "dh", "sh", "lblc", "lblcr",
+	"mh", "fo", "ovf", "twos", NULL,
+};
+const char *const cfg_fwd_method_names[] = { "nat", "dr", "tun", NULL };
+const char *const cfg_proto_names[] = { "tcp", "udp", NULL };
+const char *const cfg_check_type_names[] = {
+	"none", "tcp", "http", "https", "expect", "script", "dns", "smtp", NULL,
+};
+const char *const cfg_fwd_core_names[] = { "auto", "ipvs", "userspace", NULL };
+const char *const cfg_on_failure_names[] = { "quiesce", "remove", NULL };
+static const char *const log_level_names[] = {
+	"error", "warning", "notice", "info", "debug", NULL,
+};
+static const char *const proxy_names[] = { "none", "v1", "v2", NULL };
+static const char *const method_names[] = { "GET", "HEAD", NULL };
+static const char *const http_version_names[] = { "1.0", "1.1", NULL };
+static const char *const transport_names[] = { "tcp", "udp", "tls", NULL };
+
+const char *cfg_check_type_name(enum cfg_check_type t)
+{
+	return cfg_check_type_names[t];
+}
+
+/* ---- global ---------------------------------------------------------- */
+
+static const struct cfg_field timeouts_fields[] = {
+	F_DUR(struct cfg_timeouts, "tcp", tcp, 1, S(86400 * 7)),
+	F_DUR(struct cfg_timeouts, "tcpfin", tcpfin, 1, S(86400 * 7)),
+	F_DUR(struct cfg_timeouts, "udp", udp, 1, S(86400 * 7)),
+};
+static const struct cfg_schema timeouts_schema = {
+	OBJECT(struct cfg_timeouts, "timeouts", timeouts_fields),
+	.mark_off = NO_OFF,
+};
+
+static const struct cfg_field lvs_sync_fields[] = {
+	F_CUSTOM(struct cfg_lvs_sync, "interface", interface, cfg_value_ifname),
+	F_UINT(struct cfg_lvs_sync, "syncid", syncid, 0, 255),
+};
+static const struct cfg_schema lvs_sync_schema = {
+	OBJECT(struct cfg_lvs_sync, "lvs_sync", lvs_sync_fields),
+	.mark_off = NO_OFF,
+};
+
+static const struct cfg_field global_fields[] = {
+	F_STR(struct cfg_global, "router_id", router_id),
+	F_STR(struct cfg_global, "log_file", log_file),
+	F_ENUM(struct cfg_global, "log_level", log_level, log_level_names),
+	F_CUSTOM(struct cfg_global, "control_socket", control_socket,
+		 cfg_value_socket_path),
+	F_STR(struct cfg_global, "status_file", status_file),
+	F_ADDR(struct cfg_global, "metrics_listen", metrics_listen,
+	       ADDR_PORT_REQUIRED),
+	F_ENUM(struct cfg_global, "forwarding_core", forwarding_core,
+	       cfg_fwd_core_names),
+	F_BOOL(struct cfg_global, "keep_on_stop", keep_on_stop),
+	F_BOOL(struct cfg_global, "auto_reload", auto_reload),
+	F_CUSTOM(struct cfg_global, "script_user", script_user, cfg_value_user),
+	F_OBJ(struct cfg_global, "timeouts", timeouts, timeouts_schema),
+	F_UINT(struct cfg_global, "max_conns", max_conns, 1, 16777216),
+	F_OBJ(struct cfg_global, "lvs_sync", lvs_sync, lvs_sync_schema),
+};
+static const struct cfg_schema global_schema = {
+	OBJECT(struct cfg_global, "global", global_fields),
+	.mark_off = NO_OFF,
+};
+
+void cfg_global_defaults(struct cfg_global *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->log_file = "syslog";
+	g->log_level = LOG_LVL_INFO;
+	g->forwarding_core = CFG_CORE_AUTO;
+	g->timeouts.tcp = S(900);
+	g->timeouts.tcpfin = S(120);
+	g->timeouts.udp = S(300);
+	g->max_conns = 100000;
+}
+
+/* ---- checks ------------------------------------------------------------ */
+
+#define F_OBJFN(st, k, fn) { .key = k, .kind = CK_CUSTOM, .off = 0, .custom = fn }
+#define T(x) (1u << CHECK_##x)
+#define ALL_TYPES 0xffffu
+#define EXPECT_TLS (1u << 16)	/* with an expect check, only over tls */
+
+static const struct cfg_field check_fields[] = {
+	F_ENUM(struct cfg_check, "type", type, cfg_check_type_names),
+	F_ADDR(struct cfg_check, "address", address, ADDR_PORT_NONE),
+	F_UINT(struct cfg_check, "port", port, 1, 65535),
+	F_DUR(struct cfg_check, "interval", interval, 1, S(86400)),
+	F_DUR(struct cfg_check, "timeout", timeout, 1, S(3600)),
+	F_UINT(struct cfg_check, "rise", rise, 1, 1000),
+	F_UINT(struct cfg_check, "fall", fall, 1, 1000),
+	F_BOOL(struct cfg_check, "alpha", alpha),
+	F_ENUM(struct cfg_check, "method", method, method_names),
+	F_ENUM(struct cfg_check, "http_version", http_version, http_version_names),
+	F_CUSTOM(struct cfg_check, "path", path, cfg_value_http_path),
+	F_CUSTOM(struct cfg_check, "host", host, cfg_value_http_host),
+	F_OBJFN(struct cfg_check, "status", cfg_value_status),
+	F_CUSTOM(struct cfg_check, "body", body, cfg_value_regex),
+	F_OBJFN(struct cfg_check, "digest", cfg_value_digest),
+	F_CUSTOM(struct cfg_check, "sni", sni, cfg_value_http_host),
+	F_BOOL(struct cfg_check, "verify", verify),
+	F_STR(struct cfg_check, "ca", ca),
+	F_STR(struct cfg_check, "cert", cert),
+	F_STR(struct cfg_check, "key", key),
+	F_ENUM(struct cfg_check, "transport", transport, transport_names),
+	F_OBJFN(struct cfg_check, "send", cfg_value_send),
+	F_OBJFN(struct cfg_check, "expect", cfg_value_expect),
+	F_STR(struct cfg_check, "script", script),
+	F_STR(struct cfg_check, "name", name),
+	F_CUSTOM(struct cfg_check, "qtype", qtype, cfg_value_qtype),
+	F_ADDR(struct cfg_check, "answer", answer, ADDR_PORT_NONE),
+	F_STR(struct cfg_check, "helo", helo),
+};
+
+/* Which check types each key of check_fields applies to, in table order. */
+static const unsigned check_applies[] = {
+	ALL_TYPES, ALL_TYPES, ALL_TYPES, ALL_TYPES, ALL_TYPES, ALL_TYPES,
+	ALL_TYPES, ALL_TYPES,
+	T(HTTP) | T(HTTPS), T(HTTP) | T(HTTPS), T(HTTP) | T(HTTPS),
+	T(HTTP) | T(HTTPS), T(HTTP) | T(HTTPS), T(HTTP) | T(HTTPS),
+	T(HTTP) | T(HTTPS),
+	T(HTTPS) | T(EXPECT) | EXPECT_TLS, T(HTTPS) | T(EXPECT) | EXPECT_TLS,
+	T(HTTPS) | T(EXPECT) | EXPECT_TLS, T(HTTPS) | T(EXPECT) | EXPECT_TLS,
+	T(HTTPS) | T(EXPECT) | EXPECT_TLS,
+	T(EXPECT), T(EXPECT), T(EXPECT),
+	T(SCRIPT),
+	T(DNS), T(DNS), T(DNS),
+	T(SMTP),
+};
+_Static_assert(N(check_applies) == N(check_fields),
+	       "every check key says which types it applies to");
+
+static void check_defaults(void *obj)
+{
+	struct cfg_check *c = obj;
+
+	memset(c, 0, sizeof(*c));
+	c->type = CHECK_NONE;
+	c->interval = S(2);
+	c->timeout = S(1);
+	c->rise = 2;
+	c->fall = 3;
+	c->qtype = 1;	/* A */
+}
+
+/* Keys written in this mapping that mean nothing to its check type. */
+static void check_post(struct cfg_parser *p, yaml_node_t *map, void *obj)
+{
+	const struct cfg_check *c = obj;
+
+	for (yaml_node_pair_t *pair = map->data.mapping.pairs.start;
+	     pair < map->data.mapping.pairs.top; pair++) {
+		yaml_node_t *k = yaml_document_get_node(p->doc, pair->key);
+		const char *key;
+
+		if (!k || k->type != YAML_SCALAR_NODE)
+			continue;
+		key = (const char *)k->data.scalar.value;
+		for (size_t i = 0; i < N(check_fields); i++) {
+			if (strcmp(check_fields[i].key, key) != 0)
+				continue;
+			if (!(check_applies[i] & (1u << c->type)))
+				cfg_perr_key(p, k, key, "does not apply to a %s check",
+					     cfg_check_type_names[c->type]);
+			else if (c->type == CHECK_EXPECT &&
+				 (check_applies[i] & EXPECT_TLS) &&
+				 c->transport != CFG_TRANSPORT_TLS)
+				cfg_perr_key(p, k, key, "applies to an expect check "
+					     "only with transport: tls");
+		}
+	}
+}
+
+static const struct cfg_schema check_schema = {
+	OBJECT(struct cfg_check, "check", check_fields),
+	.mark_off = offsetof(struct cfg_check, mark),
+	.defaults = check_defaults,
+	.post = check_post,
+};
+
+/* What a check of its type cannot do without. */
+static void check_require(struct cfg_parser *p, yaml_node_t *map,
+			  const struct cfg_check *c)
+{
+	static const struct {
+		enum cfg_check_type type;
+		const char *key;
+		size_t off;
+	} need[] = {
+		{ CHECK_SCRIPT, "script", offsetof(struct cfg_check, script) },
+		{ CHECK_DNS, "name", offsetof(struct cfg_check, name) },
+	};
+
+	for (size_t i = 0; i < N(need); i++) {
+		if (c->type == need[i].type &&
+		    !*(const char *const *)((const char *)c + need[i].off))
+			cfg_perr(p, map, "a %s check needs the key '%s'",
+				 cfg_check_type_names[c->type], need[i].key);
+	}
+	if (c->type == CHECK_EXPECT && !c->expect_regex && !c->expect.data)
+		cfg_perr(p, map, "an expect check needs the key 'expect'");
+}
+
+static bool schema_isset(const struct cfg_schema *s, const void *obj,
+			 const char *key)
+{
+	uint64_t set = *(const uint64_t *)((const char *)obj + s->set_off);
+
+	for (size_t i = 0; i < s->n_fields; i++)
+		if (strcmp(s->fields[i].key, key) == 0)
+			return set & (1ull << i);
+	return false;
+}
+
+/* ---- real servers and services --------------------------------------- */
+
+static const struct cfg_field rs_fields[] = {
+	{ .key = "address", .kind = CK_ADDR, .off = offsetof(struct cfg_real_server, address),
+	  .port_rule = ADDR_PORT_OPTIONAL, REQUIRED,
+	  MARKED(struct cfg_real_server, address_mark) },
+	F_UINT(struct cfg_real_server, "weight", weight, 0, 65535),
+	F_UINT(struct cfg_real_server, "upper_threshold", upper_threshold, 0, 16777216),
+	F_UINT(struct cfg_real_server, "lower_threshold", lower_threshold, 0, 16777216),
+	F_ENUM(struct cfg_real_server, "forwarding", forwarding, cfg_fwd_method_names),
+	F_STR(struct cfg_real_server, "notify_up", notify_up),
+	F_STR(struct cfg_real_server, "notify_down", notify_down),
+	{ .key = "check", .kind = CK_LATER },
+};
+
+static void rs_defaults(void *obj)
+{
+	struct cfg_real_server *rs = obj;
+
+	rs->weight = 1;
+}
+
+static void rs_post(struct cfg_parser *p, yaml_node_t *map, void *obj)
+{
+	struct cfg_real_server *rs = obj;
+
+	if (rs->upper_threshold && rs->lower_threshold > rs->upper_threshold)
+		cfg_perr(p, map, "lower_threshold %u is above upper_threshold %u",
+			 rs->lower_threshold, rs->upper_threshold);
+}
+
+static const struct cfg_schema rs_schema = {
+	OBJECT(struct cfg_real_server, "real server", rs_fields),
+	.mark_off = offsetof(struct cfg_real_server, mark),
+	.defaults = rs_defaults,
+	.post = rs_post,
+};
+
+static int parse_service_check(struct cfg_parser *p, yaml_node_t *n, void *dst)
+{
+	struct cfg_check *c = dst;
+
+	check_defaults(c);
+	if (n->type == YAML_MAPPING_NODE && !cfg_map_get(p, n, "type")) {
+		cfg_perr(p, n, "missing required key 'type' in check");
+		return -1;
+	}
+	if (cfg_parse_object(p, n, &check_schema, c) < 0)
+		return -1;
+	check_require(p, n, c);
+	return 0;
+}
+
+/*
+ * A server's check starts from its service's and overrides what it
+ * writes; naming another type starts it afresh, since the service's
+ * type-specific keys would mean nothing to it.
+ */
+static void parse_rs_check(struct cfg_parser *p, yaml_node_t *n,
+			   const struct cfg_service *svc,
+			   struct cfg_real_server *rs)
+{
+	yaml_node_t *type = cfg_map_get(p, n, "type");
+	bool fresh = false;
+	size_t saved = p->pathlen;
+	int t, rc;
+
+	rs->has_own_check = true;
+	if (type) {
+		cfg_path_push(p, "type");
+		rc = cfg_parse_enum(p, type, cfg_check_type_names, "check type", &t);
+		cfg_path_pop(p, saved);
+		if (rc < 0)
+			return;
+		fresh = (enum cfg_check_type)t != svc->check.type;
+	} else if (svc->check.type == CHECK_NONE && n->type == YAML_MAPPING_NODE) {
+		cfg_perr(p, n, "missing required key 'type' in check "
+			 "(the service has no check to inherit)");
+		return;
+	}
+	if (fresh)
+		check_defaults(&rs->check);
+	else
+		rs->check = svc->check;
+	if (cfg_parse_object(p, n, &check_schema, &rs->check) == 0 && fresh)
+		check_require(p, n, &rs->check);
+}
+
+static void service_fill_servers(struct cfg_parser *p, yaml_node_t *list,
+				 struct cfg_service *svc)
+{
+	size_t saved = p->pathlen;
+
+	for (size_t i = 0; i < svc->n_real_servers; i++) {
+		struct cfg_real_server *rs = &svc->real_servers[i];
+		yaml_node_t *item = cfg_node(p, list->data.sequence.items.start[i]);
+		yaml_node_t *chk = item ? cfg_map_get(p, item, "check") : NULL;
+
+		if (!schema_isset(&rs_schema, rs, "forwarding"))
+			rs->forwarding = svc->forwarding;
+		rs->check = svc->check;
+		if (!chk)
+			continue;
+		cfg_path_push(p, "real_servers");
+		cfg_path_push(p, "[%zu]", i);
+		cfg_path_push(p, "check");
+		parse_rs_check(p, chk, svc, rs);
+		cfg_path_pop(p, saved);
+	}
+}
+
+static void service_post(struct cfg_parser *p, yaml_node_t *map, void *obj)
+{
+	struct cfg_service *svc = obj;
+	yaml_node_t *addr = cfg_map_get(p, map, "address");
+	yaml_node_t *mark = cfg_map_get(p, map, "fwmark");
+	yaml_node_t *list = cfg_map_get(p, map, "real_servers");
+
+	if (addr && mark)
+		cfg_perr_key(p, mark, "fwmark", "give either address or fwmark, not both");
+	else if (!addr && !mark)
+		cfg_perr(p, map, "missing required key 'address' (or 'fwmark') "
+			 "in virtual service");
+	if (svc->proxy_protocol != CFG_PROXY_NONE && svc->protocol != CFG_PROTO_TCP)
+		cfg_perr_key(p, cfg_map_get(p, map, "proxy_protocol"), "proxy_protocol",
+			     "needs protocol tcp");
+	if (svc->hysteresis && svc->hysteresis >= svc->quorum)
+		cfg_perr_key(p, cfg_map_get(p, map, "hysteresis"), "hysteresis",
+			     "%u must be smaller than quorum %u", svc->hysteresis,
+			     svc->quorum);
+	if (list && list->type == YAML_SEQUENCE_NODE &&
+	    (size_t)(list->data.sequence.items.top - list->data.sequence.items.start) ==
+		    svc->n_real_servers)
+		service_fill_servers(p, list, svc);
+}
+
+static const struct cfg_field persistence_fields[] = {
+	F_DUR(struct cfg_persistence, "timeout", timeout, 1, S(86400 * 31)),
+	F_OBJFN(struct cfg_persistence, "netmask", cfg_value_netmask),
+};
+
+static void persistence_defaults(void *obj)
+{
+	struct cfg_persistence *pp = obj;
+
+	pp->enabled = true;
+	pp->timeout = S(300);
+	pp->netmask_len = 128;	/* clipped to the family's length when used */
+}
+
+static const struct cfg_schema persistence_schema = {
+	OBJECT(struct cfg_persistence, "persistence", persistence_fields),
+	.mark_off = NO_OFF,
+	.defaults = persistence_defaults,
+};
+
+static int parse_persistence(struct cfg_parser *p, yaml_node_t *n, void *dst)
+{
+	persistence_defaults(dst);
+	return cfg_parse_object(p, n, &persistence_schema, dst);
+}
+
+static const struct cfg_field service_fields[] = {
+	{ .key = "name", .kind = CK_STRING, .off = offsetof(struct cfg_service, name),
+	  MARKED(struct cfg_service, name_mark) },
+	{ .key = "address", .kind = CK_ADDR, .off = offsetof(struct cfg_service, address),
+	  .port_rule = ADDR_PORT_REQUIRED, MARKED(struct cfg_service, address_mark) },
+	{ .key = "fwmark", .kind = CK_UINT, .off = offsetof(struct cfg_service, fwmark),
+	  .min = 1, .max = 4294967295LL, MARKED(struct cfg_service, address_mark) },
+	F_ENUM(struct cfg_service, "protocol", protocol, cfg_proto_names),
+	F_ENUM(struct cfg_service, "scheduler", scheduler, cfg_sched_names),
+	F_ENUM(struct cfg_service, "forwarding", forwarding, cfg_fwd_method_names),
+	F_CUSTOM(struct cfg_service, "persistence", persistence, parse_persistence),
+	F_ENUM(struct cfg_service, "proxy_protocol", proxy_protocol, proxy_names),
+	F_ENUM(struct cfg_service, "on_failure", on_failure, cfg_on_failure_names),
+	F_DUR(struct cfg_service, "drain_timeout", drain_timeout, 1, S(86400)),
+	F_UINT(struct cfg_service, "quorum", quorum, 0, 4294967295LL),
+	F_UINT(struct cfg_service, "hysteresis", hysteresis, 0, 4294967295LL),
+	F_ADDR(struct cfg_service, "sorry_server", sorry_server, ADDR_PORT_REQUIRED),
+	F_CUSTOM(struct cfg_service, "check", check, parse_service_check),
+	F_LIST(struct cfg_service, "real_servers", real_servers, rs_schema),
+};
+
+static void service_defaults(void *obj)
+{
+	struct cfg_service *svc = obj;
+
+	svc->protocol = CFG_PROTO_TCP;
+	svc->scheduler = SCHED_WLC;
+	svc->forwarding = CFG_FWD_NAT;
+	svc->on_failure = CFG_FAIL_QUIESCE;
+	svc->drain_timeout = S(300);
+	svc->quorum = 1;
+	check_defaults(&svc->check);
+}
+
+static const struct cfg_schema service_schema = {
+	OBJECT(struct cfg_service, "virtual service", service_fields),
+	.mark_off = offsetof(struct cfg_service, mark),
+	.defaults = service_defaults,
+	.post = service_post,
+};
+
+/* ---- VRRP ---------------------------------------------------------------- */
+
+static const struct cfg_field track_if_fields[] = {
+	{ .key = "name", .kind = CK_CUSTOM, .off = offsetof(struct cfg_track_if, name),
+	  .custom = cfg_value_ifname, REQUIRED },
+	F_INT(struct cfg_track_if, "weight", weight, -254, 254),
+};
+static const struct cfg_schema track_if_schema = {
+	OBJECT(struct cfg_track_if, "tracked interface", track_if_fields),
+	.mark_off = offsetof(struct cfg_track_if, mark),
+};
+
+static const struct cfg_field track_script_fields[] = {
+	{ .key = "script", .kind = CK_STRING,
+	  .off = offsetof(struct cfg_track_script, script), REQUIRED },
+	F_DUR(struct cfg_track_script, "interval", interval, 1, S(86400)),
+	F_DUR(struct cfg_track_script, "timeout", timeout, 1, S(3600)),
+	F_INT(struct cfg_track_script, "weight", weight, -254, 254),
+	F_UINT(struct cfg_track_script, "rise", rise, 1, 1000),
+	F_UINT(struct cfg_track_script, "fall", fall, 1, 1000),
+};
+
+static void track_script_defaults(void *obj)
+{
+	struct cfg_track_script *t = obj;
+
+	t->interval = S(1);
+	t->timeout = S(1);
+	t->rise = 1;
+	t->fall = 1;
+}
+
+static const struct cfg_schema track_script_schema = {
+	OBJECT(struct cfg_track_script, "tracked script", track_script_fields),
+	.mark_off = offsetof(struct cfg_track_script, mark),
+	.defaults = track_script_defaults,
+};
+
+static const struct cfg_field notify_fields[] = {
+	F_STR(struct cfg_notify, "master", master),
+	F_STR(struct cfg_notify, "backup", backup),
+	F_STR(struct cfg_notify, "fault", fault),
+	F_STR(struct cfg_notify, "stop", stop),
+};
+static const struct cfg_schema notify_schema = {
+	OBJECT(struct cfg_notify, "notify", notify_fields),
+	.mark_off = NO_OFF,
+};
+
+static const struct cfg_field garp_fields[] = {
+	F_DUR(struct cfg_garp, "delay", delay, 0, S(3600)),
+	F_UINT(struct cfg_garp, "repeat", repeat, 1, 100),
+	F_DUR(struct cfg_garp, "refresh", refresh, 0, S(86400)),
+};
+static const struct cfg_schema garp_schema = {
+	OBJECT(struct cfg_garp, "garp", garp_fields),
+	.mark_off = NO_OFF,
+};
+
+static const struct cfg_schema ip_elem_schema = {
+	.what = "IP addresses", .size = sizeof(struct lvs_addr),
+	.mark_off = NO_OFF, .scalar = cfg_elem_ip,
+};
+static const struct cfg_schema prefix_elem_schema = {
+	.what = "addresses with prefix length", .size = sizeof(struct lvs_prefix),
+	.mark_off = NO_OFF, .scalar = cfg_elem_prefix,
+};
+static const struct cfg_schema ref_elem_schema = {
+	.what = "names", .size = sizeof(struct cfg_ref),
+	.mark_off = NO_OFF, .scalar = cfg_elem_ref,
+};
+
+static const struct cfg_field vrrp_fields[] = {
+	{ .key = "name", .kind = CK_STRING, .off = offsetof(struct cfg_vrrp, name),
+	  REQUIRED, MARKED(struct cfg_vrrp, name_mark) },
+	{ .key = "interface", .kind = CK_CUSTOM, .off = offsetof(struct cfg_vrrp, interface),
+	  .custom = cfg_value_ifname, REQUIRED },
+	{ .key = "virtual_router_id", .kind = CK_UINT, .off = offsetof(struct cfg_vrrp, vrid),
+	  .min = 1, .max = 255, REQUIRED, MARKED(struct cfg_vrrp, vrid_mark) },
+	F_UINT(struct cfg_vrrp, "priority", priority, 1, 255),
+	F_UINT(struct cfg_vrrp, "version", version, 2, 3),
+	F_DUR(struct cfg_vrrp, "advert_interval", advert_interval, 10, S(255)),
+	F_BOOL(struct cfg_vrrp, "preempt", preempt),
+	F_DUR(struct cfg_vrrp, "preempt_delay", preempt_delay, 0, S(1000)),
+	F_LIST(struct cfg_vrrp, "unicast_peers", unicast_peers, ip_elem_schema),
+	F_LIST(struct cfg_vrrp, "virtual_ips", virtual_ips, prefix_elem_schema),
+	F_LIST(struct cfg_vrrp, "track_interfaces", track_interfaces, track_if_schema),
+	F_LIST(struct cfg_vrrp, "track_scripts", track_scripts, track_script_schema),
+	F_OBJ(struct cfg_vrrp, "notify", notify, notify_schema),
+	F_OBJ(struct cfg_vrrp, "garp", garp, garp_schema),
+};
+
+static void vrrp_defaults(void *obj)
+{
+	struct cfg_vrrp *v = obj;
+
+	v->priority = 100;
+	v->version = 3;
+	v->advert_interval = S(1);
+	v->preempt = true;
+	v->garp.delay = S(5);
+	v->garp.repeat = 5;
+}
+
+static void vrrp_check_family(struct cfg_parser *p, yaml_node_t *map,
+			      const char *key, const struct lvs_addr *a)
+{
+	if (a->af == AF_INET6)
+		cfg_perr_key(p, cfg_map_get(p, map, key), key,
+			     "IPv6 needs VRRP over IPv6, which lvsd does not "
+			     "support yet; use IPv4 addresses");
+}
+
+static void vrrp_post(struct cfg_parser *p, yaml_node_t *map, void *obj)
+{
+	struct cfg_vrrp *v = obj;
+	yaml_node_t *adv = cfg_map_get(p, map, "advert_interval");
+
+	if (adv && v->version == 2 && v->advert_interval % 1000 != 0)
+		cfg_perr_key(p, adv, "advert_interval",
+			     "VRRPv2 counts whole seconds; %.3gs is not one",
+			     v->advert_interval / 1000.0);
+	else if (adv && v->version == 3 && v->advert_interval > 40950)
+		cfg_perr_key(p, adv, "advert_interval",
+			     "VRRPv3 allows at most 40.95s, not %.3gs",
+			     v->advert_interval / 1000.0);
+	else if (adv && v->advert_interval % 10 != 0)
+		cfg_perr_key(p, adv, "advert_interval",
+			     "VRRPv3 counts centiseconds; %llums is not a multiple of 10ms",
+			     (unsigned long long)v->advert_interval);
+	for (size_t i = 0; i < v->n_virtual_ips; i++)
+		vrrp_check_family(p, map, "virtual_ips", &v->virtual_ips[i].addr);
+	for (size_t i = 0; i < v->n_unicast_peers; i++)
+		vrrp_check_family(p, map, "unicast_peers", &v->unicast_peers[i]);
+}
+
+static const struct cfg_schema vrrp_schema = {
+	OBJECT(struct cfg_vrrp, "VRRP instance", vrrp_fields),
+	.mark_off = offsetof(struct cfg_vrrp, mark),
+	.defaults = vrrp_defaults,
+	.post = vrrp_post,
+};
+
+static const struct cfg_field sync_group_fields[] = {
+	{ .key = "name", .kind = CK_STRING, .off = offsetof(struct cfg_sync_group, name),
+	  REQUIRED, MARKED(struct cfg_sync_group, name_mark) },
+	{ .key = "instances", .kind = CK_LIST, .off = offsetof(struct cfg_sync_group, instances),
+	  .sub = &ref_elem_schema, .count_off = offsetof(struct cfg_sync_group, n_instances),
+	  REQUIRED },
+};
+static const struct cfg_schema sync_group_schema = {
+	OBJECT(struct cfg_sync_group, "sync group", sync_group_fields),
+	.mark_off = offsetof(struct cfg_sync_group, mark),
+};
+
+/* ---- the file ------------------------------------------------------------ */
+
+static const struct cfg_field root_fields[] = {
+	F_OBJ(struct cfg, "global", global, global_schema),
+	{ .key = "vrrp_instances", .kind = CK_LIST, .off = offsetof(struct cfg, vrrp),
+	  .sub = &vrrp_schema, .count_off = offsetof(struct cfg, n_vrrp) },
+	F_LIST(struct cfg, "sync_groups", sync_groups, sync_group_schema),
+	{ .key = "virtual_services", .kind = CK_LIST, .off = offsetof(struct cfg, services),
+	  .sub = &service_schema, .count_off = offsetof(struct cfg, n_services) },
+};
+
+const struct cfg_schema cfg_root_schema = {
+	OBJECT(struct cfg, "the top level", root_fields),
+	.mark_off = NO_OFF,
+};

@@ -1,0 +1,231 @@
+/*
+ * cfg_validate.c - rules that span objects: names and addresses used
+ * twice, references to instances that do not exist, combinations the
+ * chosen forwarding core cannot do. Runs only on a file whose every value
+ * parsed, so it can trust the model; each error points at the second
+ * occurrence and says where the first one is.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cfg.h"
+
+#define ERR(d, mk, ...) cfg_diag_add((d), (mk).line, (mk).col, __VA_ARGS__)
+
+const char *cfg_service_label(const struct cfg_service *s, char *buf,
+			      size_t len)
+{
+	char a[ADDR_STRLEN];
+
+	if (s->name)
+		snprintf(buf, len, "%s", s->name);
+	else if (s->fwmark)
+		snprintf(buf, len, "fwmark %u", s->fwmark);
+	else
+		snprintf(buf, len, "%s/%s", addr_format(&s->address, a, sizeof(a)),
+			 cfg_proto_names[s->protocol]);
+	return buf;
+}
+
+static bool same_service_key(const struct cfg_service *a,
+			     const struct cfg_service *b)
+{
+	if (a->fwmark || b->fwmark)
+		return a->fwmark == b->fwmark;
+	if (a->address.af == 0)
+		return false;	/* its address did not parse; already reported */
+	return a->protocol == b->protocol && addr_equal(&a->address, &b->address);
+}
+
+static const char *label_addr(const struct cfg_service *s, char *a, size_t alen,
+			      char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", addr_format(&s->address, a, alen),
+		 cfg_proto_names[s->protocol]);
+	return buf;
+}
+
+static void validate_service_pairs(const struct cfg *cfg, struct cfg_diag *d)
+{
+	char label[128], a[ADDR_STRLEN];
+
+	for (size_t i = 0; i < cfg->n_services; i++) {
+		const struct cfg_service *s = &cfg->services[i];
+
+		for (size_t j = 0; j < i; j++) {
+			const struct cfg_service *o = &cfg->services[j];
+
+			if (s->name && o->name && strcmp(s->name, o->name) == 0)
+				ERR(d, s->name_mark, "virtual_services[%zu].name: '%s' "
+				    "is already the name of virtual_services[%zu] "
+				    "(line %u)", i, s->name, j, o->mark.line);
+			if (same_service_key(s, o))
+				ERR(d, s->address_mark, "virtual_services[%zu].%s: %s is "
+				    "already served by virtual_services[%zu] (line %u)",
+				    i, s->fwmark ? "fwmark" : "address",
+				    s->fwmark ? cfg_service_label(s, label, sizeof(label))
+					      : label_addr(s, a, sizeof(a), label, sizeof(label)),
+				    j, o->mark.line);
+		}
+	}
+}
+
+/* The port traffic goes to: the server's own, else the service's. */
+static uint16_t rs_port(const struct cfg_service *s,
+			const struct cfg_real_server *rs)
+{
+	return rs->address.port ? rs->address.port : s->address.port;
+}
+
+static void validate_real_servers(const struct cfg *cfg, size_t si,
+				  struct cfg_diag *d)
+{
+	const struct cfg_service *s = &cfg->services[si];
+	char a[ADDR_STRLEN];
+
+	for (size_t i = 0; i < s->n_real_servers; i++) {
+		const struct cfg_real_server *rs = &s->real_servers[i];
+
+		if (rs->address.af == 0)
+			continue;	/* did not parse; already reported */
+		for (size_t j = 0; j < i; j++) {
+			const struct cfg_real_server *o = &s->real_servers[j];
+
+			if (addr_ip_equal(&rs->address, &o->address) &&
+			    rs_port(s, rs) == rs_port(s, o))
+				ERR(d, rs->address_mark, "virtual_services[%zu]."
+				    "real_servers[%zu].address: %s is already a real "
+				    "server of this service (line %u)", si, i,
+				    addr_format(&rs->address, a, sizeof(a)), o->mark.line);
+		}
+		if (!s->fwmark && s->address.af && rs->address.af != s->address.af &&
+		    rs->forwarding != CFG_FWD_TUN)
+			ERR(d, rs->address_mark, "virtual_services[%zu].real_servers"
+			    "[%zu].address: %s is not of the service's address "
+			    "family (only tun can mix IPv4 and IPv6)", si, i,
+			    addr_format(&rs->address, a, sizeof(a)));
+	}
+}
+
+static void validate_core(const struct cfg *cfg, size_t si, struct cfg_diag *d)
+{
+	const struct cfg_service *s = &cfg->services[si];
+	enum cfg_fwd_core core = cfg->global.forwarding_core;
+
+	for (size_t i = 0; i < s->n_real_servers && core == CFG_CORE_USERSPACE; i++) {
+		const struct cfg_real_server *rs = &s->real_servers[i];
+
+		if (rs->forwarding != CFG_FWD_NAT)
+			ERR(d, rs->mark, "virtual_services[%zu].real_servers[%zu]: "
+			    "forwarding %s needs the kernel IPVS core "
+			    "(forwarding_core: ipvs); the userspace core does "
+			    "nat only", si, i, cfg_fwd_method_names[rs->forwarding]);
+	}
+	if (core == CFG_CORE_USERSPACE && s->fwmark)
+		ERR(d, s->address_mark, "virtual_services[%zu].fwmark: firewall-mark "
+		    "services need the kernel IPVS core (forwarding_core: ipvs)", si);
+	if (core == CFG_CORE_IPVS && s->proxy_protocol != CFG_PROXY_NONE)
+		ERR(d, s->mark, "virtual_services[%zu].proxy_protocol: the kernel "
+		    "IPVS core cannot send a PROXY header; it needs "
+		    "forwarding_core: userspace", si);
+	if (s->persistence.enabled && s->address.af == AF_INET &&
+	    s->persistence.netmask_text && s->persistence.netmask_len > 32)
+		ERR(d, s->mark, "virtual_services[%zu].persistence.netmask: /%u is "
+		    "longer than an IPv4 address", si, s->persistence.netmask_len);
+}
+
+static void validate_vrrp(const struct cfg *cfg, struct cfg_diag *d)
+{
+	char a[ADDR_STRLEN];
+
+	for (size_t i = 0; i < cfg->n_vrrp; i++) {
+		const struct cfg_vrrp *v = &cfg->vrrp[i];
+
+		for (size_t j = 0; j < i; j++) {
+			const struct cfg_vrrp *o = &cfg->vrrp[j];
+
+			if (v->name && o->name && strcmp(v->name, o->name) == 0)
+				ERR(d, v->name_mark, "vrrp_instances[%zu].name: '%s' is "
+				    "already the name of vrrp_instances[%zu] (line %u)",
+				    i, v->name, j, o->mark.line);
+			if (v->vrid && v->vrid == o->vrid && v->interface &&
+			    o->interface && strcmp(v->interface, o->interface) == 0)
+				ERR(d, v->vrid_mark, "vrrp_instances[%zu].virtual_router_id: "
+				    "%u is already used on %s by %s (line %u)", i,
+				    v->vrid, v->interface, o->name, o->mark.line);
+			for (size_t k = 0; k < v->n_virtual_ips; k++)
+				for (size_t l = 0; l < o->n_virtual_ips; l++)
+					if (addr_ip_equal(&v->virtual_ips[k].addr,
+							  &o->virtual_ips[l].addr))
+						ERR(d, v->mark, "vrrp_instances[%zu]."
+						    "virtual_ips: %s is also a VIP of %s",
+						    i, addr_format_ip(&v->virtual_ips[k].addr,
+								      a, sizeof(a)), o->name);
+		}
+	}
+}
+
+static const struct cfg_vrrp *find_vrrp(const struct cfg *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_vrrp; i++)
+		if (cfg->vrrp[i].name && strcmp(cfg->vrrp[i].name, name) == 0)
+			return &cfg->vrrp[i];
+	return NULL;
+}
+
+/* Which earlier group already holds instance `name`, or NULL. */
+static const struct cfg_sync_group *group_of(const struct cfg *cfg, size_t before,
+					     const char *name)
+{
+	for (size_t g = 0; g < before; g++)
+		for (size_t k = 0; k < cfg->sync_groups[g].n_instances; k++)
+			if (cfg->sync_groups[g].instances[k].name &&
+			    strcmp(cfg->sync_groups[g].instances[k].name, name) == 0)
+				return &cfg->sync_groups[g];
+	return NULL;
+}
+
+static void validate_sync_groups(const struct cfg *cfg, struct cfg_diag *d)
+{
+	for (size_t i = 0; i < cfg->n_sync_groups; i++) {
+		const struct cfg_sync_group *g = &cfg->sync_groups[i];
+
+		for (size_t j = 0; j < i; j++)
+			if (g->name && cfg->sync_groups[j].name &&
+			    strcmp(g->name, cfg->sync_groups[j].name) == 0)
+				ERR(d, g->name_mark, "sync_groups[%zu].name: '%s' is already "
+				    "the name of sync_groups[%zu]", i, g->name, j);
+		for (size_t k = 0; k < g->n_instances; k++) {
+			const struct cfg_ref *r = &g->instances[k];
+			const struct cfg_sync_group *other;
+
+			if (!r->name)
+				continue;
+			other = group_of(cfg, i, r->name);
+			if (!find_vrrp(cfg, r->name))
+				ERR(d, r->mark, "sync_groups[%zu].instances[%zu]: no VRRP "
+				    "instance is named '%s'", i, k, r->name);
+			else if (other)
+				ERR(d, r->mark, "sync_groups[%zu].instances[%zu]: '%s' is "
+				    "already in sync group '%s'", i, k, r->name, other->name);
+			for (size_t l = 0; l < k; l++)
+				if (g->instances[l].name &&
+				    strcmp(g->instances[l].name, r->name) == 0)
+					ERR(d, r->mark, "sync_groups[%zu].instances[%zu]: "
+					    "'%s' is listed twice", i, k, r->name);
+		}
+	}
+}
+
+void cfg_validate(const struct cfg *cfg, struct cfg_diag *diag)
+{
+	validate_service_pairs(cfg, diag);
+	for (size_t i = 0; i < cfg->n_services; i++) {
+		validate_real_servers(cfg, i, diag);
+		validate_core(cfg, i, diag);
+	}
+	validate_vrrp(cfg, diag);
+	validate_sync_groups(cfg, diag);
+}

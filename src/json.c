@@ -1,0 +1,233 @@
+/*
+ * json.c - append-only JSON text with automatic commas.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+void json_init(struct json *j)
+{
+	memset(j, 0, sizeof(*j));
+	j->first[0] = true;
+}
+
+void json_free(struct json *j)
+{
+	free(j->buf);
+	j->buf = NULL;
+	j->len = j->cap = 0;
+}
+
+const char *json_text(const struct json *j)
+{
+	if (j->failed || j->depth != 0)
+		return NULL;
+	return j->buf ? j->buf : "";
+}
+
+static void put(struct json *j, const char *s, size_t n)
+{
+	if (j->failed)
+		return;
+	if (j->len + n + 1 > j->cap) {
+		size_t cap = j->cap ? j->cap : 256;
+		char *b;
+
+		while (cap < j->len + n + 1)
+			cap *= 2;
+		b = realloc(j->buf, cap);
+		if (!b) {
+			j->failed = true;
+			return;
+		}
+		j->buf = b;
+		j->cap = cap;
+	}
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+	j->buf[j->len] = '\0';
+}
+
+/* Before any value: a comma unless it is the first at its level. */
+static void value_sep(struct json *j)
+{
+	if (j->after_key) {
+		j->after_key = false;
+		return;
+	}
+	if (!j->first[j->depth])
+		put(j, ",", 1);
+	j->first[j->depth] = false;
+}
+
+static void open_level(struct json *j, char c)
+{
+	value_sep(j);
+	if (j->depth + 1 >= JSON_MAX_DEPTH) {
+		j->failed = true;
+		return;
+	}
+	put(j, &c, 1);
+	j->first[++j->depth] = true;
+}
+
+static void close_level(struct json *j, char c)
+{
+	if (j->depth == 0 || j->after_key) {
+		j->failed = true;
+		return;
+	}
+	j->depth--;
+	put(j, &c, 1);
+}
+
+void json_object_begin(struct json *j) { open_level(j, '{'); }
+void json_object_end(struct json *j) { close_level(j, '}'); }
+void json_array_begin(struct json *j) { open_level(j, '['); }
+void json_array_end(struct json *j) { close_level(j, ']'); }
+
+/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and out-of-range points are invalid. */
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+static void put_escaped(struct json *j, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	char esc[8];
+
+	put(j, "\"", 1);
+	while (*s) {
+		size_t n = utf8_len(s);
+
+		if (n == 0) {
+			put(j, "\\ufffd", 6);
+			s++;
+		} else if (*s == '"' || *s == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)*s++;
+			put(j, esc, 2);
+		} else if (*s < 0x20 || *s == 0x7f) {
+			snprintf(esc, sizeof(esc), "\\u%04x", *s++);
+			put(j, esc, 6);
+		} else {
+			put(j, (const char *)s, n);
+			s += n;
+		}
+	}
+	put(j, "\"", 1);
+}
+
+void json_key(struct json *j, const char *key)
+{
+	value_sep(j);
+	put_escaped(j, key);
+	put(j, ":", 1);
+	j->after_key = true;
+}
+
+void json_string(struct json *j, const char *s)
+{
+	value_sep(j);
+	if (s)
+		put_escaped(j, s);
+	else
+		put(j, "null", 4);
+}
+
+void json_int(struct json *j, int64_t v)
+{
+	char b[24];
+
+	value_sep(j);
+	put(j, b, (size_t)snprintf(b, sizeof(b), "%" PRId64, v));
+}
+
+void json_uint(struct json *j, uint64_t v)
+{
+	char b[24];
+
+	value_sep(j);
+	put(j, b, (size_t)snprintf(b, sizeof(b), "%" PRIu64, v));
+}
+
+void json_double(struct json *j, double v)
+{
+	char b[32];
+
+	value_sep(j);
+	if (!isfinite(v))
+		put(j, "null", 4);	/* JSON has no NaN or Infinity */
+	else
+		put(j, b, (size_t)snprintf(b, sizeof(b), "%.6g", v));
+}
+
+void json_bool(struct json *j, bool v)
+{
+	value_sep(j);
+	put(j, v ? "true" : "false", v ? 4 : 5);
+}
+
+void json_null(struct json *j)
+{
+	value_sep(j);
+	put(j, "null", 4);
+}
+
+void json_kv_string(struct json *j, const char *key, const char *s)
+{
+	json_key(j, key);
+	json_string(j, s);
+}
+
+void json_kv_uint(struct json *j, const char *key, uint64_t v)
+{
+	json_key(j, key);
+	json_uint(j, v);
+}
+
+void json_kv_int(struct json *j, const char *key, int64_t v)
+{
+	json_key(j, key);
+	json_int(j, v);
+}
+
+void json_kv_bool(struct json *j, const char *key, bool v)
+{
+	json_key(j, key);
+	json_bool(j, v);
+}

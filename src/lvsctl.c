@@ -1,0 +1,213 @@
+/*
+ * lvsctl.c - the command-line client of lvsd's control socket.
+ *
+ * It sends one request line and prints the answer: to stdout and exit 0
+ * when the daemon says OK, to stderr and exit 1 when it says ERR, and exit
+ * 2 when there is no daemon to ask or the answer is cut short. The daemon
+ * does the work; this program only frames and waits, with a deadline.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl_proto.h"
+
+#ifndef RUNDIR
+#define RUNDIR "/run"
+#endif
+#define LVSCTL_TIMEOUT_MS 30000
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: lvsctl [-s SOCKET] COMMAND [ARGS]\n"
+		"  -s SOCKET        lvsd's control socket (default $LVSD_SOCKET, else "
+		RUNDIR "/lvsd.sock)\n"
+		"commands:\n"
+		"  status [--json]  services, real servers, VRRP, last reload\n"
+		"  reload           reload the configuration; prints its errors if it is bad\n");
+}
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(un.sun_path)) {
+		fprintf(stderr, "lvsctl: socket path %s is too long\n", path);
+		return -1;
+	}
+	memcpy(un.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		fprintf(stderr, "lvsctl: socket: %s\n", strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&un, sizeof(un)) < 0) {
+		fprintf(stderr, "lvsctl: cannot connect to %s: %s (is lvsd running?)\n",
+			path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Read up to len bytes before the deadline; returns bytes read, -1 on error. */
+static ssize_t read_deadline(int fd, char *buf, size_t len, long long deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	long long left = deadline - now_ms();
+	ssize_t n;
+
+	if (left <= 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	n = poll(&pfd, 1, (int)left);
+	if (n == 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (n < 0)
+		return -1;
+	do {
+		n = read(fd, buf, len);
+	} while (n < 0 && errno == EINTR);
+	return n;
+}
+
+static int send_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Read "OK n" / "ERR n" and leave any body bytes already read in *rest. */
+static int read_header(int fd, long long deadline, bool *ok, size_t *body_len,
+		       char *rest, size_t *rest_len)
+{
+	char buf[CTL_MAX_HEADER + 4096];
+	size_t have = 0;
+	char *nl;
+
+	for (;;) {
+		ssize_t n = read_deadline(fd, buf + have, sizeof(buf) - have - 1, deadline);
+
+		if (n <= 0) {
+			fprintf(stderr, "lvsctl: no answer from lvsd: %s\n",
+				n == 0 ? "connection closed" : strerror(errno));
+			return -1;
+		}
+		have += (size_t)n;
+		buf[have] = '\0';
+		nl = memchr(buf, '\n', have);
+		if (nl)
+			break;
+		if (have >= CTL_MAX_HEADER) {
+			fprintf(stderr, "lvsctl: lvsd answered with a malformed header\n");
+			return -1;
+		}
+	}
+	*nl = '\0';
+	if (ctl_response_parse_header(buf, ok, body_len) < 0) {
+		fprintf(stderr, "lvsctl: lvsd answered with a malformed header\n");
+		return -1;
+	}
+	*rest_len = have - (size_t)(nl + 1 - buf);
+	memcpy(rest, nl + 1, *rest_len);
+	return 0;
+}
+
+static int exchange(int fd, const char *request)
+{
+	long long deadline = now_ms() + LVSCTL_TIMEOUT_MS;
+	char rest[4096 + CTL_MAX_HEADER], *body;
+	size_t body_len, got;
+	bool ok;
+
+	if (send_all(fd, request, strlen(request)) < 0) {
+		fprintf(stderr, "lvsctl: cannot send the request: %s\n", strerror(errno));
+		return 2;
+	}
+	if (read_header(fd, deadline, &ok, &body_len, rest, &got) < 0)
+		return 2;
+	body = malloc(body_len + 1);
+	if (!body) {
+		fprintf(stderr, "lvsctl: out of memory for a %zu-byte answer\n", body_len);
+		return 2;
+	}
+	memcpy(body, rest, got < body_len ? got : body_len);
+	while (got < body_len) {
+		ssize_t n = read_deadline(fd, body + got, body_len - got, deadline);
+
+		if (n <= 0) {
+			fprintf(stderr, "lvsctl: the answer was cut short after %zu of "
+				"%zu bytes\n", got, body_len);
+			free(body);
+			return 2;
+		}
+		got += (size_t)n;
+	}
+	fwrite(body, 1, body_len, ok ? stdout : stderr);
+	free(body);
+	return ok ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = getenv("LVSD_SOCKET");
+	char request[CTL_MAX_REQUEST + 1], err[256];
+	int opt, fd, rc;
+
+	if (!path || !*path)
+		path = RUNDIR "/lvsd.sock";
+	/* '+': options stop at the command, so "status --json" reaches lvsd. */
+	while ((opt = getopt(argc, argv, "+s:hV")) != -1) {
+		switch (opt) {
+		case 's': path = optarg; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("lvsctl %s\n", PACKAGE_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (ctl_request_format(argc - optind, argv + optind, request, sizeof(request),
+			       err, sizeof(err)) < 0) {
+		fprintf(stderr, "lvsctl: %s\n", err);
+		return 2;
+	}
+	fd = connect_to(path);
+	if (fd < 0)
+		return 2;
+	rc = exchange(fd, request);
+	close(fd);
+	return rc;
+}

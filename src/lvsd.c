@@ -1,0 +1,365 @@
+/*
+ * lvsd.c - the daemon's entry point: command line, startup in a fixed
+ * order, signals, reload, and an orderly stop.
+ *
+ * Startup does everything that can fail (configuration, log file,
+ * pidfile, control socket) before telling the parent process it is up, so
+ * `lvsd` exits non-zero with the reason on the terminal instead of dying
+ * quietly in the background.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "daemon.h"
+#include "json.h"
+#include "lvsd.h"
+#include "status.h"
+
+struct options {
+	const char *config, *pidfile, *socket;
+	bool foreground, test, version;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: lvsd [-f FILE] [-n] [-t] [-p PIDFILE] [-S SOCKET] [-V]\n"
+		"  -f, --config FILE     configuration (default %s)\n"
+		"  -n, --foreground      do not daemonize; log to stderr as well\n"
+		"  -t, --config-test     check the configuration and exit (0 valid, 1 not)\n"
+		"  -p, --pidfile FILE    pidfile (default %s)\n"
+		"  -S, --socket PATH     control socket (default global.control_socket,\n"
+		"                        else %s)\n"
+		"  -V, --version         print the version and exit\n",
+		LVSD_DEFAULT_CONFIG, LVSD_DEFAULT_PIDFILE, LVSD_DEFAULT_SOCKET);
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'f' },
+		{ "foreground", no_argument, NULL, 'n' },
+		{ "config-test", no_argument, NULL, 't' },
+		{ "pidfile", required_argument, NULL, 'p' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->config = LVSD_DEFAULT_CONFIG;
+	o->pidfile = LVSD_DEFAULT_PIDFILE;
+	while ((c = getopt_long(argc, argv, "f:ntp:S:Vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f': o->config = optarg; break;
+		case 'n': o->foreground = true; break;
+		case 't': o->test = true; break;
+		case 'p': o->pidfile = optarg; break;
+		case 'S': o->socket = optarg; break;
+		case 'V': o->version = true; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "lvsd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+const char *lvsd_core_name(const struct lvsd *ctx)
+{
+	/* No forwarding core is programmed yet (fwd.h arrives with the cores). */
+	(void)ctx;
+	return "none";
+}
+
+void lvsd_stop(struct lvsd *ctx, const char *why)
+{
+	log_notice(&ctx->log, "stopping: %s", why);
+	event_base_loopbreak(ctx->base);
+}
+
+/* Log level and log target follow the configuration; a bad target keeps the old. */
+static void apply_logging(struct lvsd *ctx, const struct cfg *cfg)
+{
+	char err[256];
+	const char *want = cfg->global.log_file;
+	const char *have = ctx->log.target == LOG_TO_FILE ? ctx->log.path
+			 : ctx->log.target == LOG_TO_SYSLOG ? "syslog" : "stderr";
+
+	ctx->log.level = cfg->global.log_level;
+	if (strcmp(want, have) == 0)
+		return;
+	if (logger_set_target(&ctx->log, want, err, sizeof(err)) < 0)
+		log_error(&ctx->log, "keeping the current log target: %s", err);
+}
+
+static void record_reload(struct lvsd *ctx, bool ok, const char *errors)
+{
+	ctx->reload.when = time(NULL);
+	ctx->reload.ok = ok;
+	ctx->reload.count++;
+	free(ctx->reload.errors);
+	ctx->reload.errors = errors ? strdup(errors) : NULL;
+}
+
+int lvsd_reload(struct lvsd *ctx, char **errors)
+{
+	struct cfg_diag diag;
+	struct cfg *next;
+	char *text;
+
+	*errors = NULL;
+	cfg_diag_init(&diag, ctx->config_path);
+	next = cfg_load_file(ctx->config_path, &diag);
+	if (!next) {
+		text = cfg_diag_join(&diag);
+		for (size_t i = 0; i < diag.n_errors; i++)
+			log_error(&ctx->log, "%s:%u:%u: %s", ctx->config_path,
+				  diag.errors[i].line, diag.errors[i].col, diag.errors[i].msg);
+		log_error(&ctx->log, "reload of %s failed with %zu error(s); "
+			  "the running configuration is unchanged",
+			  ctx->config_path, diag.n_errors);
+		record_reload(ctx, false, text);
+		cfg_diag_free(&diag);
+		*errors = text;
+		return -1;
+	}
+	cfg_diag_free(&diag);
+	apply_logging(ctx, next);
+	if (!ctx->socket_from_cli && next->global.control_socket &&
+	    strcmp(next->global.control_socket, ctx->socket_path) != 0)
+		log_warning(&ctx->log, "global.control_socket changed to %s; it takes "
+			    "effect at the next start (still on %s)",
+			    next->global.control_socket, ctx->socket_path);
+	cfg_free(ctx->cfg);
+	ctx->cfg = next;
+	record_reload(ctx, true, NULL);
+	log_notice(&ctx->log, "reloaded %s: %zu virtual services, %zu VRRP instances",
+		   ctx->config_path, next->n_services, next->n_vrrp);
+	return 0;
+}
+
+static int write_all_fd(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Write to a temporary name and rename, so readers never see half a file. */
+int lvsd_write_status_file(struct lvsd *ctx)
+{
+	const char *path = ctx->cfg->global.status_file ? ctx->cfg->global.status_file
+							 : LVSD_DEFAULT_STATUS_FILE;
+	char tmp[4200];
+	struct json j;
+	const char *text;
+	int fd, rc = -1;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	json_init(&j);
+	status_build_json(ctx, &j);
+	text = json_text(&j);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (!text) {
+		log_error(&ctx->log, "status file %s: out of memory", path);
+	} else if (fd < 0) {
+		log_error(&ctx->log, "cannot write status file %s: %s", tmp, strerror(errno));
+	} else if (write_all_fd(fd, text, strlen(text)) < 0 || write_all_fd(fd, "\n", 1) < 0 ||
+		   fsync(fd) < 0) {
+		log_error(&ctx->log, "cannot write status file %s: %s", tmp, strerror(errno));
+	} else if (rename(tmp, path) < 0) {
+		log_error(&ctx->log, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+	} else {
+		log_info(&ctx->log, "wrote status file %s", path);
+		rc = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		unlink(tmp);
+	json_free(&j);
+	return rc;
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct lvsd *ctx = arg;
+	char *errors = NULL;
+	char err[256];
+
+	switch (sig) {
+	case SIGHUP:
+		log_notice(&ctx->log, "SIGHUP: reloading %s", ctx->config_path);
+		lvsd_reload(ctx, &errors);
+		free(errors);
+		break;
+	case SIGTERM:
+	case SIGINT:
+		lvsd_stop(ctx, sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		break;
+	case SIGUSR1:
+		lvsd_write_status_file(ctx);
+		break;
+	case SIGUSR2:
+		if (logger_reopen(&ctx->log, err, sizeof(err)) < 0)
+			log_error(&ctx->log, "SIGUSR2: %s", err);
+		else
+			log_notice(&ctx->log, "SIGUSR2: log file reopened");
+		break;
+	}
+}
+
+static int setup_signals(struct lvsd *ctx)
+{
+	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2 };
+
+	/* A control client that hangs up must not kill us with SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		ctx->signals[i] = evsignal_new(ctx->base, sigs[i], on_signal, ctx);
+		if (!ctx->signals[i] || evsignal_add(ctx->signals[i], NULL) < 0) {
+			log_error(&ctx->log, "cannot watch signal %d", sigs[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Everything that can fail at startup, in order; logged on failure. */
+static int lvsd_start(struct lvsd *ctx, const struct options *o)
+{
+	char err[512];
+	const char *sock = o->socket ? o->socket
+		: ctx->cfg->global.control_socket ? ctx->cfg->global.control_socket
+						  : LVSD_DEFAULT_SOCKET;
+
+	if (ctx->pidfile_path) {
+		ctx->pidfile_fd = pidfile_acquire(ctx->pidfile_path, err, sizeof(err));
+		if (ctx->pidfile_fd < 0) {
+			log_error(&ctx->log, "%s", err);
+			return -1;
+		}
+	}
+	ctx->base = event_base_new();
+	if (!ctx->base) {
+		log_error(&ctx->log, "cannot create the event loop: %s", strerror(errno));
+		return -1;
+	}
+	if (setup_signals(ctx) < 0)
+		return -1;
+	ctx->socket_path = strdup(sock);
+	ctx->socket_from_cli = o->socket != NULL;
+	ctx->ctl = ctx->socket_path ? ctl_server_start(ctx, sock, err, sizeof(err)) : NULL;
+	if (!ctx->ctl) {
+		log_error(&ctx->log, "control socket: %s", ctx->socket_path ? err : "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static void lvsd_shutdown(struct lvsd *ctx)
+{
+	ctl_server_stop(ctx->ctl);
+	for (size_t i = 0; i < sizeof(ctx->signals) / sizeof(ctx->signals[0]); i++)
+		if (ctx->signals[i])
+			event_free(ctx->signals[i]);
+	if (ctx->base)
+		event_base_free(ctx->base);
+	if (ctx->pidfile_path)
+		pidfile_release(ctx->pidfile_path, ctx->pidfile_fd);
+	cfg_free(ctx->cfg);
+	free(ctx->reload.errors);
+	free(ctx->socket_path);
+}
+
+static struct cfg *load_or_report(const char *path)
+{
+	struct cfg_diag diag;
+	struct cfg *cfg;
+
+	cfg_diag_init(&diag, path);
+	cfg = cfg_load_file(path, &diag);
+	cfg_diag_print(&diag, stderr);
+	cfg_diag_free(&diag);
+	return cfg;
+}
+
+static int run(struct lvsd *ctx, const struct options *o)
+{
+	char err[256];
+	int ready_fd = -1, rc;
+
+	apply_logging(ctx, ctx->cfg);
+	ctx->log.also_stderr = o->foreground;
+	if (!o->foreground && daemon_detach(&ready_fd, err, sizeof(err)) < 0) {
+		log_error(&ctx->log, "cannot daemonize: %s", err);
+		return 1;
+	}
+	ctx->started = time(NULL);
+	rc = lvsd_start(ctx, o);
+	daemon_ready(ready_fd, rc < 0 ? 1 : 0);
+	if (rc == 0) {
+		log_notice(&ctx->log, "lvsd %s started: %s, %zu virtual services, "
+			   "%zu VRRP instances, control socket %s", PACKAGE_VERSION,
+			   ctx->config_path, ctx->cfg->n_services, ctx->cfg->n_vrrp,
+			   ctx->socket_path);
+		event_base_dispatch(ctx->base);
+		log_notice(&ctx->log, "stopped");
+	}
+	lvsd_shutdown(ctx);
+	logger_close(&ctx->log);
+	return rc < 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct lvsd ctx = { .pidfile_fd = -1 };
+
+	if (parse_options(argc, argv, &o) < 0)
+		return 2;
+	if (o.version) {
+		printf("lvsd %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	logger_init(&ctx.log, "lvsd");
+	ctx.config_path = o.config;
+	ctx.pidfile_path = o.pidfile[0] ? o.pidfile : NULL;
+	ctx.foreground = o.foreground;
+	ctx.cfg = load_or_report(o.config);
+	if (!ctx.cfg)
+		return 1;
+	if (o.test) {
+		printf("%s: configuration is valid (%zu virtual services, "
+		       "%zu VRRP instances)\n", o.config, ctx.cfg->n_services,
+		       ctx.cfg->n_vrrp);
+		cfg_free(ctx.cfg);
+		return 0;
+	}
+	return run(&ctx, &o);
+}

@@ -1,0 +1,75 @@
+/*
+ * lvsd.h - the director: one context that holds everything the daemon
+ * runs, and the operations the control socket and signals call on it.
+ *
+ * There are no globals: main() builds one struct lvsd, every libevent
+ * callback receives it (or an object that points back to it) as its
+ * argument, and tests can build their own. The model (`cfg`) is an
+ * immutable value; a reload builds a new one and swaps it in whole.
+ */
+#ifndef LVSD_LVSD_H
+#define LVSD_LVSD_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "cfg.h"
+#include "log.h"
+
+struct event_base;
+struct event;
+struct ctl_server;
+
+#ifndef RUNDIR
+#define RUNDIR "/run"
+#endif
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define LVSD_DEFAULT_CONFIG SYSCONFDIR "/lvsd/lvsd.yaml"
+#define LVSD_DEFAULT_SOCKET RUNDIR "/lvsd.sock"
+#define LVSD_DEFAULT_PIDFILE RUNDIR "/lvsd.pid"
+#define LVSD_DEFAULT_STATUS_FILE RUNDIR "/lvsd.status.json"
+
+/* The outcome of the last reload, for `lvsctl status`. */
+struct lvsd_reload_result {
+	time_t when;		/* 0: no reload yet */
+	bool ok;
+	unsigned count;		/* reloads attempted */
+	char *errors;		/* FILE:LINE:COL lines of the last failure */
+};
+
+struct lvsd {
+	struct event_base *base;
+	struct logger log;
+	struct cfg *cfg;		/* the running model; never NULL once started */
+	const char *config_path;
+	const char *pidfile_path;	/* NULL: none */
+	char *socket_path;		/* as bound; owned */
+	bool socket_from_cli;		/* -S wins over global.control_socket */
+	bool foreground;
+	time_t started;
+	int pidfile_fd;
+	struct ctl_server *ctl;
+	struct event *signals[5];
+	struct lvsd_reload_result reload;
+};
+
+/*
+ * Parse the configuration file again and, if it is valid, make it the
+ * running one. Returns 0, or -1 with the errors (FILE:LINE:COL lines) in
+ * *errors (malloc'd, may be NULL); on failure nothing running changes.
+ */
+int lvsd_reload(struct lvsd *ctx, char **errors);
+
+/* Write the status JSON atomically to the status file. 0 or -1 (logged). */
+int lvsd_write_status_file(struct lvsd *ctx);
+
+/* Stop the event loop; main() then cleans up. */
+void lvsd_stop(struct lvsd *ctx, const char *why);
+
+/* The forwarding core in use, as the status calls it. */
+const char *lvsd_core_name(const struct lvsd *ctx);
+
+#endif

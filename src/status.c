@@ -1,0 +1,194 @@
+/*
+ * status.c - the live model as JSON and as text.
+ *
+ * Both renderings walk the same running state; the JSON one is the
+ * contract (keys are only ever added), the text one is for a person at a
+ * terminal and may change freely.
+ */
+#include "config.h"
+
+#include <event2/buffer.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "lvsd.h"
+#include "status.h"
+
+static void json_vrrp(const struct cfg_vrrp *v, struct json *j)
+{
+	char a[ADDR_STRLEN];
+
+	json_object_begin(j);
+	json_kv_string(j, "name", v->name);
+	/* VRRP is not running yet: every instance is in Init (RFC 5798 6.4.1). */
+	json_kv_string(j, "state", "INIT");
+	json_kv_uint(j, "priority", v->priority);
+	json_kv_uint(j, "effective_priority", v->priority);
+	json_key(j, "master");
+	json_null(j);
+	json_kv_string(j, "interface", v->interface);
+	json_kv_uint(j, "virtual_router_id", v->vrid);
+	json_kv_uint(j, "version", v->version);
+	json_key(j, "virtual_ips");
+	json_array_begin(j);
+	for (size_t i = 0; i < v->n_virtual_ips; i++) {
+		char buf[ADDR_STRLEN + 4];
+
+		snprintf(buf, sizeof(buf), "%s/%u",
+			 addr_format_ip(&v->virtual_ips[i].addr, a, sizeof(a)),
+			 v->virtual_ips[i].len);
+		json_string(j, buf);
+	}
+	json_array_end(j);
+	json_object_end(j);
+}
+
+static void json_real_server(const struct cfg_service *s,
+			     const struct cfg_real_server *rs, struct json *j)
+{
+	char a[ADDR_STRLEN];
+	struct lvs_addr target = rs->address;
+
+	if (!target.port)
+		target.port = s->address.port;
+	json_object_begin(j);
+	json_kv_string(j, "address", addr_format(&target, a, sizeof(a)));
+	json_kv_uint(j, "weight", rs->weight);
+	json_kv_uint(j, "effective_weight", rs->weight);
+	json_kv_string(j, "check", cfg_check_type_name(rs->check.type));
+	json_kv_string(j, "forwarding", cfg_fwd_method_names[rs->forwarding]);
+	json_object_end(j);
+}
+
+static void json_service(const struct cfg_service *s, struct json *j)
+{
+	char a[ADDR_STRLEN], label[128];
+
+	json_object_begin(j);
+	json_kv_string(j, "name", cfg_service_label(s, label, sizeof(label)));
+	if (s->fwmark) {
+		json_kv_uint(j, "fwmark", s->fwmark);
+	} else {
+		json_kv_string(j, "address", addr_format(&s->address, a, sizeof(a)));
+	}
+	json_kv_string(j, "protocol", cfg_proto_names[s->protocol]);
+	json_kv_string(j, "scheduler", cfg_sched_names[s->scheduler]);
+	json_key(j, "real_servers");
+	json_array_begin(j);
+	for (size_t i = 0; i < s->n_real_servers; i++)
+		json_real_server(s, &s->real_servers[i], j);
+	json_array_end(j);
+	json_object_end(j);
+}
+
+static void json_reload(const struct lvsd *ctx, struct json *j)
+{
+	json_key(j, "last_reload");
+	if (ctx->reload.when == 0) {
+		json_null(j);
+		return;
+	}
+	json_object_begin(j);
+	json_kv_uint(j, "time", (uint64_t)ctx->reload.when);
+	json_kv_bool(j, "ok", ctx->reload.ok);
+	json_kv_uint(j, "count", ctx->reload.count);
+	json_kv_string(j, "errors", ctx->reload.errors);
+	json_object_end(j);
+}
+
+void status_build_json(const struct lvsd *ctx, struct json *j)
+{
+	const struct cfg *cfg = ctx->cfg;
+
+	json_object_begin(j);
+	json_kv_string(j, "version", PACKAGE_VERSION);
+	json_kv_string(j, "forwarding_core", lvsd_core_name(ctx));
+	json_kv_string(j, "config_file", ctx->config_path);
+	json_kv_uint(j, "pid", (uint64_t)getpid());
+	json_kv_uint(j, "started", (uint64_t)ctx->started);
+	json_kv_string(j, "router_id", cfg->global.router_id);
+	json_reload(ctx, j);
+	json_key(j, "vrrp");
+	json_array_begin(j);
+	for (size_t i = 0; i < cfg->n_vrrp; i++)
+		json_vrrp(&cfg->vrrp[i], j);
+	json_array_end(j);
+	json_key(j, "virtual_services");
+	json_array_begin(j);
+	for (size_t i = 0; i < cfg->n_services; i++)
+		json_service(&cfg->services[i], j);
+	json_array_end(j);
+	json_object_end(j);
+}
+
+int status_render_json(const struct lvsd *ctx, struct evbuffer *out)
+{
+	struct json j;
+	const char *text;
+	int rc = -1;
+
+	json_init(&j);
+	status_build_json(ctx, &j);
+	text = json_text(&j);
+	if (text && evbuffer_add_printf(out, "%s\n", text) >= 0)
+		rc = 0;
+	json_free(&j);
+	return rc;
+}
+
+static void text_service(const struct cfg_service *s, struct evbuffer *out)
+{
+	char a[ADDR_STRLEN], label[128];
+
+	if (s->fwmark)
+		evbuffer_add_printf(out, "  %s  FWM %u  %s\n",
+				    cfg_service_label(s, label, sizeof(label)),
+				    s->fwmark, cfg_sched_names[s->scheduler]);
+	else
+		evbuffer_add_printf(out, "  %s  %s %s  %s\n",
+				    cfg_service_label(s, label, sizeof(label)),
+				    s->protocol == CFG_PROTO_TCP ? "TCP" : "UDP",
+				    addr_format(&s->address, a, sizeof(a)),
+				    cfg_sched_names[s->scheduler]);
+	for (size_t i = 0; i < s->n_real_servers; i++) {
+		const struct cfg_real_server *rs = &s->real_servers[i];
+		struct lvs_addr t = rs->address;
+
+		if (!t.port)
+			t.port = s->address.port;
+		evbuffer_add_printf(out, "    -> %-24s %-4s weight %-5u check %s\n",
+				    addr_format(&t, a, sizeof(a)),
+				    cfg_fwd_method_names[rs->forwarding], rs->weight,
+				    cfg_check_type_name(rs->check.type));
+	}
+}
+
+int status_render_text(const struct lvsd *ctx, struct evbuffer *out)
+{
+	const struct cfg *cfg = ctx->cfg;
+	long up = (long)(time(NULL) - ctx->started);
+
+	evbuffer_add_printf(out, "lvsd %s, pid %ld, up %ldd %02ld:%02ld:%02ld\n",
+			    PACKAGE_VERSION, (long)getpid(), up / 86400,
+			    up / 3600 % 24, up / 60 % 60, up % 60);
+	evbuffer_add_printf(out, "config %s; forwarding core %s\n",
+			    ctx->config_path, lvsd_core_name(ctx));
+	if (ctx->reload.when)
+		evbuffer_add_printf(out, "last reload: %s (%u so far)\n%s",
+				    ctx->reload.ok ? "ok" : "FAILED",
+				    ctx->reload.count,
+				    ctx->reload.ok || !ctx->reload.errors ? ""
+									  : ctx->reload.errors);
+	evbuffer_add_printf(out, "vrrp instances: %zu\n", cfg->n_vrrp);
+	for (size_t i = 0; i < cfg->n_vrrp; i++)
+		evbuffer_add_printf(out, "  %s  %s vrid %u  INIT  priority %u\n",
+				    cfg->vrrp[i].name, cfg->vrrp[i].interface,
+				    cfg->vrrp[i].vrid, cfg->vrrp[i].priority);
+	evbuffer_add_printf(out, "virtual services: %zu\n", cfg->n_services);
+	for (size_t i = 0; i < cfg->n_services; i++)
+		text_service(&cfg->services[i], out);
+	return 0;
+}
