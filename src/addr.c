@@ -88,42 +88,52 @@ static int split_port(const char *s, char *host, size_t hostlen,
 	return 0;
 }
 
+/*
+ * `out` is written only on success: the loader keeps going after a bad
+ * value, and cross-object checks must not see half an address (a family
+ * without a port, say) and report on something that never parsed.
+ */
 int addr_parse(const char *s, enum addr_port_rule rule, struct lvs_addr *out,
 	       char *err, size_t errlen)
 {
 	char host[INET6_ADDRSTRLEN + 1];
 	const char *port;
 	unsigned long p;
+	struct lvs_addr a;
 
 	if (split_port(s, host, sizeof(host), &port, err, errlen) < 0)
 		return -1;
-	if (parse_ip(host, out) < 0) {
+	if (parse_ip(host, &a) < 0) {
 		snprintf(err, errlen, "'%s' is not an IPv4 or IPv6 address", host);
 		return -1;
 	}
-	if (out->af == AF_INET6 && s[0] != '[' && rule == ADDR_PORT_REQUIRED) {
+	/* Brackets only set an IPv6 address apart from its port. */
+	if (s[0] == '[' && a.af != AF_INET6) {
+		snprintf(err, errlen, "'%s': brackets are for IPv6 only", s);
+		return -1;
+	}
+	if (a.af == AF_INET6 && s[0] != '[' && rule == ADDR_PORT_REQUIRED) {
 		snprintf(err, errlen, "'%s' has no port; write IPv6 as [ADDRESS]:PORT", s);
 		return -1;
 	}
-	if (port == NULL) {
-		if (rule == ADDR_PORT_REQUIRED) {
-			snprintf(err, errlen, "'%s' has no port (expected IP:PORT)", s);
-			return -1;
-		}
-		return 0;
+	if (port == NULL && rule == ADDR_PORT_REQUIRED) {
+		snprintf(err, errlen, "'%s' has no port (expected IP:PORT)", s);
+		return -1;
 	}
-	if (rule == ADDR_PORT_NONE) {
+	if (port != NULL && rule == ADDR_PORT_NONE) {
 		snprintf(err, errlen, "'%s' must be an address without a port", s);
 		return -1;
 	}
-	if (parse_uint(port, 1, 65535, &p) < 0) {
+	if (port != NULL && parse_uint(port, 1, 65535, &p) < 0) {
 		snprintf(err, errlen, "'%s': port '%s' is not a number in 1..65535", s, port);
 		return -1;
 	}
-	out->port = (uint16_t)p;
+	a.port = port ? (uint16_t)p : 0;
+	*out = a;
 	return 0;
 }
 
+/* Like addr_parse, `out` is written only on success. */
 int addr_parse_prefix(const char *s, struct lvs_prefix *out, char *err,
 		      size_t errlen)
 {
@@ -131,6 +141,7 @@ int addr_parse_prefix(const char *s, struct lvs_prefix *out, char *err,
 	const char *slash = strchr(s, '/');
 	size_t n = slash ? (size_t)(slash - s) : strlen(s);
 	unsigned long len, max;
+	struct lvs_prefix pf;
 
 	if (n >= sizeof(host)) {
 		snprintf(err, errlen, "'%.64s...' is too long for an address", s);
@@ -138,21 +149,19 @@ int addr_parse_prefix(const char *s, struct lvs_prefix *out, char *err,
 	}
 	memcpy(host, s, n);
 	host[n] = '\0';
-	if (parse_ip(host, &out->addr) < 0) {
+	if (parse_ip(host, &pf.addr) < 0) {
 		snprintf(err, errlen, "'%s' is not an IPv4 or IPv6 address", host);
 		return -1;
 	}
-	max = out->addr.af == AF_INET ? 32 : 128;
-	if (!slash) {
-		out->len = (uint8_t)max;
-		return 0;
-	}
-	if (parse_uint(slash + 1, 0, max, &len) < 0) {
+	max = pf.addr.af == AF_INET ? 32 : 128;
+	len = max;
+	if (slash && parse_uint(slash + 1, 0, max, &len) < 0) {
 		snprintf(err, errlen, "'%s': prefix length '%s' is not in 0..%lu",
 			 s, slash + 1, max);
 		return -1;
 	}
-	out->len = (uint8_t)len;
+	pf.len = (uint8_t)len;
+	*out = pf;
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -65,8 +66,14 @@ void cfg_diag_add(struct cfg_diag *diag, unsigned line, unsigned col,
 
 	if (diag->n_errors > CFG_MAX_ERRORS)
 		return;
+	/* No position: errors are kept in the order passes find them, so the
+	 * first one dropped is not the one after the last shown. */
 	if (diag->n_errors == CFG_MAX_ERRORS) {
-		diag_push(diag, line, col, strdup("too many errors; stopping here"));
+		if (asprintf(&msg, "too many errors; stopping after %d",
+			     CFG_MAX_ERRORS) < 0)
+			msg = NULL;
+		if (msg)
+			diag_push(diag, 0, 0, msg);
 		return;
 	}
 	va_start(ap, fmt);
@@ -113,22 +120,96 @@ void cfg_free(struct cfg *cfg)
 	free(cfg);
 }
 
+/* The text being loaded, to place errors libyaml gives as byte offsets. */
+struct cfg_text {
+	const char *buf;
+	size_t len;
+};
+
+/*
+ * 1-based line and column of byte `off`, counted as libyaml counts marks:
+ * columns in characters (UTF-8 continuation bytes do not count), and a
+ * leading byte order mark is not a column.
+ */
+static struct cfg_mark text_mark(const struct cfg_text *t, size_t off)
+{
+	struct cfg_mark m = { 1, 1 };
+	size_t i = 0;
+
+	if (t->len >= 3 && memcmp(t->buf, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	for (; i < off && i < t->len; i++) {
+		unsigned char c = (unsigned char)t->buf[i];
+
+		if (c == '\n') {
+			m.line++;
+			m.col = 1;
+		} else if ((c & 0xc0) != 0x80) {
+			m.col++;
+		}
+	}
+	return m;
+}
+
+/* The byte at a libyaml mark (line and column), or -1 past the text. */
+static int text_char_at(const struct cfg_text *t, const yaml_mark_t *mk)
+{
+	size_t i = 0, line = 0, col = 0;
+
+	for (; i < t->len && line < mk->line; i++)
+		if (t->buf[i] == '\n')
+			line++;
+	for (; i < t->len && col < mk->column; col++) {
+		i++;
+		while (i < t->len && ((unsigned char)t->buf[i] & 0xc0) == 0x80)
+			i++;
+	}
+	return i < t->len ? (unsigned char)t->buf[i] : -1;
+}
+
+/*
+ * A reader error (bad encoding, control characters) comes as a byte
+ * offset and the offending value, not as a mark: place it ourselves, or
+ * every such error would point at 1:1.
+ */
+static void report_reader_error(const yaml_parser_t *yp,
+				const struct cfg_text *t, struct cfg_diag *diag)
+{
+	struct cfg_mark m = text_mark(t, yp->problem_offset);
+
+	if (yp->problem_value >= 0)
+		cfg_diag_add(diag, m.line, m.col, "YAML syntax error: %s (0x%02X)",
+			     yp->problem, (unsigned)yp->problem_value);
+	else
+		cfg_diag_add(diag, m.line, m.col, "YAML syntax error: %s",
+			     yp->problem);
+}
+
 /* libyaml's message, at its mark, in our shape. */
-static void report_yaml_error(const yaml_parser_t *yp, struct cfg_diag *diag)
+static void report_yaml_error(const yaml_parser_t *yp, const struct cfg_text *t,
+			      struct cfg_diag *diag)
 {
 	const yaml_mark_t *m = yp->problem ? &yp->problem_mark : &yp->context_mark;
 	const char *what = yp->problem ? yp->problem : "malformed YAML";
+	const char *hint = "";
 
 	if (yp->error == YAML_MEMORY_ERROR) {
 		cfg_diag_add(diag, 0, 0, "out of memory while reading YAML");
 		return;
 	}
+	if (yp->error == YAML_READER_ERROR && yp->problem) {
+		report_reader_error(yp, t, diag);
+		return;
+	}
+	/* The usual way to break YAML, and libyaml's words do not say so. */
+	if (text_char_at(t, m) == '\t')
+		hint = " (YAML does not allow tabs for indentation)";
 	if (yp->context)
 		cfg_diag_add(diag, (unsigned)m->line + 1, (unsigned)m->column + 1,
-			     "YAML syntax error: %s %s", yp->context, what);
+			     "YAML syntax error: %s, %s%s", yp->context, what, hint);
 	else
 		cfg_diag_add(diag, (unsigned)m->line + 1, (unsigned)m->column + 1,
-			     "YAML syntax error: %s", what);
+			     "YAML syntax error: %s%s", what, hint);
 }
 
 static size_t count_nodes(yaml_document_t *doc)
@@ -137,12 +218,13 @@ static size_t count_nodes(yaml_document_t *doc)
 }
 
 /* A second document in the file is an error: say where it starts. */
-static void refuse_second_document(yaml_parser_t *yp, struct cfg_diag *diag)
+static void refuse_second_document(yaml_parser_t *yp, const struct cfg_text *t,
+				   struct cfg_diag *diag)
 {
 	yaml_document_t extra;
 
 	if (!yaml_parser_load(yp, &extra)) {
-		report_yaml_error(yp, diag);
+		report_yaml_error(yp, t, diag);
 		return;
 	}
 	if (yaml_document_get_root_node(&extra))
@@ -153,7 +235,23 @@ static void refuse_second_document(yaml_parser_t *yp, struct cfg_diag *diag)
 	yaml_document_delete(&extra);
 }
 
-static void parse_document(yaml_document_t *doc, struct cfg *cfg,
+/* "---" alone, or "~": a document that says nothing, like an empty file. */
+static bool is_empty_document(const yaml_node_t *root)
+{
+	const char *v;
+
+	if (!root)
+		return true;
+	if (root->type != YAML_SCALAR_NODE ||
+	    root->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	v = (const char *)root->data.scalar.value;
+	return v[0] == '\0' || strcmp(v, "~") == 0 || strcasecmp(v, "null") == 0;
+}
+
+/* Walk the tree into cfg. False when an alias bomb made the walk give up:
+ * the model is then a fragment that cross-object rules must not judge. */
+static bool parse_document(yaml_document_t *doc, struct cfg *cfg,
 			   struct cfg_diag *diag)
 {
 	struct cfg_parser p = {
@@ -162,14 +260,15 @@ static void parse_document(yaml_document_t *doc, struct cfg *cfg,
 	};
 	yaml_node_t *root = yaml_document_get_root_node(doc);
 
-	if (!root)
-		return;	/* an empty file: every default, nothing to serve */
+	if (is_empty_document(root))
+		return true;	/* every default, nothing to serve */
 	if (root->type != YAML_MAPPING_NODE) {
 		cfg_perr(&p, root, "the top level must be a mapping with keys "
 			 "global, vrrp_instances, sync_groups, virtual_services");
-		return;
+		return true;
 	}
 	cfg_parse_object(&p, root, &cfg_root_schema, cfg);
+	return p.visits <= p.max_visits;
 }
 
 static struct cfg *cfg_new(const char *name)
@@ -196,11 +295,15 @@ static bool error_after(const struct cfg_error *x, const struct cfg_error *y)
 /*
  * Errors in file order, whichever pass found them. Insertion sort: the
  * list is short, nearly sorted, and must stay stable for equal marks.
+ * The "too many errors" marker stays last, where the list stops.
  */
 static void sort_errors(struct cfg_diag *diag, size_t from)
 {
 	struct cfg_error *e = diag->errors + from;
 	size_t n = diag->n_errors - from;
+
+	if (diag->n_errors > CFG_MAX_ERRORS && n > 0)
+		n--;
 
 	for (size_t i = 1; i < n; i++) {
 		struct cfg_error cur = e[i];
@@ -221,6 +324,8 @@ struct cfg *cfg_load_buffer(const char *name, const char *buf, size_t len,
 	yaml_document_t doc;
 	struct cfg *cfg = cfg_new(name);
 	size_t before = diag->n_errors;
+	const struct cfg_text text = { buf, len };
+	bool whole = true;
 
 	if (!cfg || !yaml_parser_initialize(&yp)) {
 		cfg_diag_add(diag, 0, 0, "out of memory");
@@ -229,16 +334,17 @@ struct cfg *cfg_load_buffer(const char *name, const char *buf, size_t len,
 	}
 	yaml_parser_set_input_string(&yp, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&yp, &doc)) {
-		report_yaml_error(&yp, diag);
+		report_yaml_error(&yp, &text, diag);
 	} else {
-		parse_document(&doc, cfg, diag);
+		whole = parse_document(&doc, cfg, diag);
 		yaml_document_delete(&doc);
 		if (diag->n_errors == before)
-			refuse_second_document(&yp, diag);
+			refuse_second_document(&yp, &text, diag);
 	}
 	yaml_parser_delete(&yp);
 	/* Cross-object rules also run on a partly bad file: report it all. */
-	cfg_validate(cfg, diag);
+	if (whole)
+		cfg_validate(cfg, diag);
 	sort_errors(diag, before);
 	if (diag->n_errors != before) {
 		cfg_free(cfg);

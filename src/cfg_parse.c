@@ -46,10 +46,15 @@ static void vperr(struct cfg_parser *p, yaml_node_t *node, const char *key,
 		  const char *fmt, va_list ap)
 {
 	char msg[1024];
-	struct cfg_mark m = cfg_node_mark(node);
+	struct cfg_mark m = { 0, 0 };
 
-	if (p->quiet)
+	/* Past the alias budget the walk is abandoned: what it would still
+	 * say (keys it never reached are "missing") is noise, and the nodes
+	 * post hooks look up come back NULL. */
+	if (p->quiet || p->visits > p->max_visits)
 		return;
+	if (node)
+		m = cfg_node_mark(node);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (p->pathlen == 0 && key)
 		cfg_diag_add(p->diag, m.line, m.col, "%s: %s", key, msg);
@@ -108,16 +113,21 @@ void cfg_path_pop(struct cfg_parser *p, size_t len)
 yaml_node_t *cfg_node(struct cfg_parser *p, int index)
 {
 	yaml_node_t *n;
+	struct cfg_mark m = { 1, 1 };
 
 	if (p->visits > p->max_visits)
 		return NULL;
+	n = yaml_document_get_node(p->doc, index);
 	if (++p->visits > p->max_visits) {
-		cfg_diag_add(p->diag, 0, 0,
+		/* Every error has a position: the node the budget ran out on
+		 * lies inside whatever the aliases keep expanding. */
+		if (n)
+			m = cfg_node_mark(n);
+		cfg_diag_add(p->diag, m.line, m.col,
 			     "the document expands to more than %lu nodes "
 			     "through aliases; giving up", p->max_visits);
 		return NULL;
 	}
-	n = yaml_document_get_node(p->doc, index);
 	return n;
 }
 
@@ -193,7 +203,11 @@ yaml_node_t *cfg_map_get(struct cfg_parser *p, yaml_node_t *map,
 	return NULL;
 }
 
-/* Strict decimal integer: optional '-', digits, nothing else. */
+/*
+ * Strict decimal integer: optional '-', digits, nothing else. A number
+ * too large for 64 bits is clamped, not refused: it is still a number,
+ * and every field's range is narrower, so it is reported as out of range.
+ */
 static int parse_int64(const char *s, int64_t *out)
 {
 	char *end;
@@ -203,7 +217,7 @@ static int parse_int64(const char *s, int64_t *out)
 		return -1;
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (errno || *end)
+	if ((errno && errno != ERANGE) || *end)
 		return -1;
 	*out = v;
 	return 0;
@@ -329,27 +343,31 @@ static int parse_number(struct cfg_parser *p, yaml_node_t *node,
 	return 0;
 }
 
+/* `out` keeps its default unless the value parses and is in range, so
+ * that later rules do not judge a value already reported. */
 static int parse_duration_field(struct cfg_parser *p, yaml_node_t *node,
 				const struct cfg_field *f, cfg_ms *out)
 {
 	const char *s = cfg_scalar(p, node);
 	char err[256];
+	cfg_ms v;
 
 	if (!s)
 		return -1;
-	if (cfg_parse_duration(s, out, err, sizeof(err)) < 0) {
+	if (cfg_parse_duration(s, &v, err, sizeof(err)) < 0) {
 		cfg_perr(p, node, "%s", err);
 		return -1;
 	}
-	if (*out == 0 && f->min > 0) {
+	if (v == 0 && f->min > 0) {
 		cfg_perr(p, node, "'%s' must be greater than zero", s);
 		return -1;
 	}
-	if ((int64_t)*out < f->min || (f->max && (int64_t)*out > f->max)) {
+	if ((int64_t)v < f->min || (f->max && (int64_t)v > f->max)) {
 		cfg_perr(p, node, "'%s' is out of range %g..%gs", s,
 			 (double)f->min / 1000, (double)f->max / 1000);
 		return -1;
 	}
+	*out = v;
 	return 0;
 }
 
@@ -471,6 +489,13 @@ static void report_unknown_key(struct cfg_parser *p, yaml_node_t *key,
 	const char *best = NULL;
 	size_t best_d = 3;
 
+	/* libyaml has no merge keys; users coming from other YAML tools
+	 * reach for them to share a block. */
+	if (strcmp(name, "<<") == 0) {
+		cfg_perr(p, key, "unknown key '<<' in %s; YAML merge keys are not "
+			 "supported (share the whole block with an alias)", s->what);
+		return;
+	}
 	for (size_t i = 0; i < s->n_fields; i++) {
 		size_t d = edit_distance(name, s->fields[i].key);
 
@@ -577,8 +602,10 @@ int cfg_parse_list(struct cfg_parser *p, yaml_node_t *node,
 	int rc = 0;
 
 	if (node->type != YAML_SEQUENCE_NODE) {
-		cfg_perr(p, node, "expected a list of %s, got %s", s->what,
-			 node_kind(node));
+		/* Object schemas name one object ("real server"); element
+		 * schemas already name many ("IP addresses"). */
+		cfg_perr(p, node, "expected a list of %s%s, got %s", s->what,
+			 s->scalar ? "" : "s", node_kind(node));
 		return -1;
 	}
 	n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);

@@ -10,7 +10,10 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cfg_parse.h"
@@ -130,10 +133,50 @@ void cfg_global_defaults(struct cfg_global *g)
 #define ALL_TYPES 0xffffu
 #define EXPECT_TLS (1u << 16)	/* with an expect check, only over tls */
 
+/* A custom field only for its words: "unknown check type", as a real
+ * server's check (parse_rs_check) says it too. */
+static int parse_check_type(struct cfg_parser *p, yaml_node_t *n, void *dst)
+{
+	int t;
+
+	if (cfg_parse_enum(p, n, cfg_check_type_names, "check type", &t) < 0)
+		return -1;
+	*(enum cfg_check_type *)dst = (enum cfg_check_type)t;
+	return 0;
+}
+
+/*
+ * The check's port is a uint16_t, and CK_UINT stores 32 bits: that would
+ * write past the field (and store the wrong half on a big-endian host).
+ * Same words as CK_UINT's.
+ */
+static int parse_check_port(struct cfg_parser *p, yaml_node_t *n, void *dst)
+{
+	const char *s = cfg_scalar(p, n), *digits;
+	char *end;
+	long long v;
+
+	if (!s)
+		return -1;
+	digits = s[0] == '-' ? s + 1 : s;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*digits < '0' || *digits > '9' || *end || (errno && errno != ERANGE)) {
+		cfg_perr(p, n, "expected an integer, got '%s'", s);
+		return -1;
+	}
+	if (v < 1 || v > 65535) {
+		cfg_perr(p, n, "%s is out of range 1..65535", s);
+		return -1;
+	}
+	*(uint16_t *)dst = (uint16_t)v;
+	return 0;
+}
+
 static const struct cfg_field check_fields[] = {
-	F_ENUM(struct cfg_check, "type", type, cfg_check_type_names),
+	F_CUSTOM(struct cfg_check, "type", type, parse_check_type),
 	F_ADDR(struct cfg_check, "address", address, ADDR_PORT_NONE),
-	F_UINT(struct cfg_check, "port", port, 1, 65535),
+	F_CUSTOM(struct cfg_check, "port", port, parse_check_port),
 	F_DUR(struct cfg_check, "interval", interval, 1, S(86400)),
 	F_DUR(struct cfg_check, "timeout", timeout, 1, S(3600)),
 	F_UINT(struct cfg_check, "rise", rise, 1, 1000),
@@ -192,11 +235,19 @@ static void check_defaults(void *obj)
 	c->qtype = 1;	/* A */
 }
 
+static const struct cfg_schema check_schema;
+static bool schema_isset(const struct cfg_schema *s, const void *obj,
+			 const char *key);
+
 /* Keys written in this mapping that mean nothing to its check type. */
 static void check_post(struct cfg_parser *p, yaml_node_t *map, void *obj)
 {
 	const struct cfg_check *c = obj;
 
+	/* A type that did not parse is reported already; judging the other
+	 * keys against the default type would blame them for it. */
+	if (!schema_isset(&check_schema, c, "type"))
+		return;
 	for (yaml_node_pair_t *pair = map->data.mapping.pairs.start;
 	     pair < map->data.mapping.pairs.top; pair++) {
 		yaml_node_t *k = yaml_document_get_node(p->doc, pair->key);
@@ -306,6 +357,8 @@ static int parse_service_check(struct cfg_parser *p, yaml_node_t *n, void *dst)
 	check_defaults(c);
 	if (n->type == YAML_MAPPING_NODE && !cfg_map_get(p, n, "type")) {
 		cfg_perr(p, n, "missing required key 'type' in check");
+		/* Still walk it: its other keys may be wrong too (a '<<'). */
+		cfg_parse_object(p, n, &check_schema, c);
 		return -1;
 	}
 	if (cfg_parse_object(p, n, &check_schema, c) < 0)
@@ -339,7 +392,7 @@ static void parse_rs_check(struct cfg_parser *p, yaml_node_t *n,
 	} else if (svc->check.type == CHECK_NONE && n->type == YAML_MAPPING_NODE) {
 		cfg_perr(p, n, "missing required key 'type' in check "
 			 "(the service has no check to inherit)");
-		return;
+		fresh = true;	/* still walk it: its other keys may be wrong too */
 	}
 	if (fresh)
 		check_defaults(&rs->check);
@@ -372,6 +425,34 @@ static void service_fill_servers(struct cfg_parser *p, yaml_node_t *list,
 	}
 }
 
+/*
+ * The persistence netmask against the service's family: here, where both
+ * are parsed whatever their order and the netmask's node gives the error
+ * its place. A fwmark service has no family to check against.
+ */
+static void service_check_netmask(struct cfg_parser *p, yaml_node_t *map,
+				  const struct cfg_service *svc)
+{
+	const struct cfg_persistence *pp = &svc->persistence;
+	yaml_node_t *pers, *nm;
+	size_t saved = p->pathlen;
+
+	if (!pp->netmask_text || svc->address.af == 0)
+		return;
+	pers = cfg_map_get(p, map, "persistence");
+	nm = pers ? cfg_map_get(p, pers, "netmask") : NULL;
+	if (!nm)
+		return;
+	cfg_path_push(p, "persistence");
+	if (svc->address.af == AF_INET && pp->netmask_len > 32)
+		cfg_perr_key(p, nm, "netmask", "/%u is longer than an IPv4 address",
+			     pp->netmask_len);
+	else if (svc->address.af == AF_INET6 && strchr(pp->netmask_text, '.'))
+		cfg_perr_key(p, nm, "netmask", "'%s' is an IPv4 netmask; an IPv6 "
+			     "service needs a prefix length (0..128)", pp->netmask_text);
+	cfg_path_pop(p, saved);
+}
+
 static void service_post(struct cfg_parser *p, yaml_node_t *map, void *obj)
 {
 	struct cfg_service *svc = obj;
@@ -391,6 +472,7 @@ static void service_post(struct cfg_parser *p, yaml_node_t *map, void *obj)
 		cfg_perr_key(p, cfg_map_get(p, map, "hysteresis"), "hysteresis",
 			     "%u must be smaller than quorum %u", svc->hysteresis,
 			     svc->quorum);
+	service_check_netmask(p, map, svc);
 	if (list && list->type == YAML_SEQUENCE_NODE &&
 	    (size_t)(list->data.sequence.items.top - list->data.sequence.items.start) ==
 		    svc->n_real_servers)
@@ -568,13 +650,25 @@ static void vrrp_defaults(void *obj)
 	v->garp.repeat = 5;
 }
 
+/* Element i of list `key`: the error points at the address itself. */
 static void vrrp_check_family(struct cfg_parser *p, yaml_node_t *map,
-			      const char *key, const struct lvs_addr *a)
+			      const char *key, size_t i, const struct lvs_addr *a)
 {
-	if (a->af == AF_INET6)
-		cfg_perr_key(p, cfg_map_get(p, map, key), key,
-			     "IPv6 needs VRRP over IPv6, which lvsd does not "
-			     "support yet; use IPv4 addresses");
+	yaml_node_t *list, *item;
+	char elem[64];
+
+	if (a->af != AF_INET6)
+		return;
+	list = cfg_map_get(p, map, key);
+	if (!list || list->type != YAML_SEQUENCE_NODE ||
+	    i >= (size_t)(list->data.sequence.items.top - list->data.sequence.items.start))
+		return;
+	item = cfg_node(p, list->data.sequence.items.start[i]);
+	if (!item)
+		return;
+	snprintf(elem, sizeof(elem), "%s[%zu]", key, i);
+	cfg_perr_key(p, item, elem, "IPv6 needs VRRP over IPv6, which lvsd does "
+		     "not support yet; use IPv4 addresses");
 }
 
 static void vrrp_post(struct cfg_parser *p, yaml_node_t *map, void *obj)
@@ -595,9 +689,9 @@ static void vrrp_post(struct cfg_parser *p, yaml_node_t *map, void *obj)
 			     "VRRPv3 counts centiseconds; %llums is not a multiple of 10ms",
 			     (unsigned long long)v->advert_interval);
 	for (size_t i = 0; i < v->n_virtual_ips; i++)
-		vrrp_check_family(p, map, "virtual_ips", &v->virtual_ips[i].addr);
+		vrrp_check_family(p, map, "virtual_ips", i, &v->virtual_ips[i].addr);
 	for (size_t i = 0; i < v->n_unicast_peers; i++)
-		vrrp_check_family(p, map, "unicast_peers", &v->unicast_peers[i]);
+		vrrp_check_family(p, map, "unicast_peers", i, &v->unicast_peers[i]);
 }
 
 static const struct cfg_schema vrrp_schema = {

@@ -1,9 +1,11 @@
 /*
  * cfg_validate.c - rules that span objects: names and addresses used
  * twice, references to instances that do not exist, combinations the
- * chosen forwarding core cannot do. Runs only on a file whose every value
- * parsed, so it can trust the model; each error points at the second
- * occurrence and says where the first one is.
+ * chosen forwarding core cannot do. Runs on a partly bad file too, so
+ * that one pass reports everything: a value that did not parse was left
+ * at its default (address family 0, name NULL), and every rule here skips
+ * those. Each error points at the second occurrence and says where the
+ * first one is.
  */
 #include "config.h"
 
@@ -39,35 +41,47 @@ static bool same_service_key(const struct cfg_service *a,
 	return a->protocol == b->protocol && addr_equal(&a->address, &b->address);
 }
 
-static const char *label_addr(const struct cfg_service *s, char *a, size_t alen,
-			      char *buf, size_t len)
+/* What makes a service unique, not its name: "fwmark 7", "VIP:80/tcp". */
+static const char *label_key(const struct cfg_service *s, char *a, size_t alen,
+			     char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/%s", addr_format(&s->address, a, alen),
-		 cfg_proto_names[s->protocol]);
+	if (s->fwmark)
+		snprintf(buf, len, "fwmark %u", s->fwmark);
+	else
+		snprintf(buf, len, "%s/%s", addr_format(&s->address, a, alen),
+			 cfg_proto_names[s->protocol]);
 	return buf;
 }
 
+/*
+ * Each duplicate is reported once, against the first occurrence: three
+ * copies of a service make two errors, not three (nor n*(n-1)/2).
+ */
 static void validate_service_pairs(const struct cfg *cfg, struct cfg_diag *d)
 {
 	char label[128], a[ADDR_STRLEN];
 
 	for (size_t i = 0; i < cfg->n_services; i++) {
 		const struct cfg_service *s = &cfg->services[i];
+		bool named = false, keyed = false;
 
 		for (size_t j = 0; j < i; j++) {
 			const struct cfg_service *o = &cfg->services[j];
 
-			if (s->name && o->name && strcmp(s->name, o->name) == 0)
+			if (!named && s->name && o->name && strcmp(s->name, o->name) == 0) {
 				ERR(d, s->name_mark, "virtual_services[%zu].name: '%s' "
 				    "is already the name of virtual_services[%zu] "
 				    "(line %u)", i, s->name, j, o->mark.line);
-			if (same_service_key(s, o))
+				named = true;
+			}
+			if (!keyed && same_service_key(s, o)) {
 				ERR(d, s->address_mark, "virtual_services[%zu].%s: %s is "
 				    "already served by virtual_services[%zu] (line %u)",
 				    i, s->fwmark ? "fwmark" : "address",
-				    s->fwmark ? cfg_service_label(s, label, sizeof(label))
-					      : label_addr(s, a, sizeof(a), label, sizeof(label)),
+				    label_key(s, a, sizeof(a), label, sizeof(label)),
 				    j, o->mark.line);
+				keyed = true;
+			}
 		}
 	}
 }
@@ -94,11 +108,13 @@ static void validate_real_servers(const struct cfg *cfg, size_t si,
 			const struct cfg_real_server *o = &s->real_servers[j];
 
 			if (addr_ip_equal(&rs->address, &o->address) &&
-			    rs_port(s, rs) == rs_port(s, o))
+			    rs_port(s, rs) == rs_port(s, o)) {
 				ERR(d, rs->address_mark, "virtual_services[%zu]."
 				    "real_servers[%zu].address: %s is already a real "
 				    "server of this service (line %u)", si, i,
 				    addr_format(&rs->address, a, sizeof(a)), o->mark.line);
+				break;	/* once, against the first */
+			}
 		}
 		if (!s->fwmark && s->address.af && rs->address.af != s->address.af &&
 		    rs->forwarding != CFG_FWD_TUN)
@@ -130,40 +146,69 @@ static void validate_core(const struct cfg *cfg, size_t si, struct cfg_diag *d)
 		ERR(d, s->mark, "virtual_services[%zu].proxy_protocol: the kernel "
 		    "IPVS core cannot send a PROXY header; it needs "
 		    "forwarding_core: userspace", si);
-	if (s->persistence.enabled && s->address.af == AF_INET &&
-	    s->persistence.netmask_text && s->persistence.netmask_len > 32)
-		ERR(d, s->mark, "virtual_services[%zu].persistence.netmask: /%u is "
-		    "longer than an IPv4 address", si, s->persistence.netmask_len);
+}
+
+/* The earlier instance that owns VIP `ip` too, or NULL. */
+static const struct cfg_vrrp *vip_owner(const struct cfg *cfg, size_t before,
+					const struct lvs_addr *ip)
+{
+	for (size_t j = 0; j < before; j++)
+		for (size_t l = 0; l < cfg->vrrp[j].n_virtual_ips; l++)
+			if (addr_ip_equal(ip, &cfg->vrrp[j].virtual_ips[l].addr))
+				return &cfg->vrrp[j];
+	return NULL;
+}
+
+/*
+ * VIPs of instance vi that an earlier instance owns too. The model keeps
+ * no mark per VIP: the error points at the instance and names the element.
+ */
+static void validate_vips(const struct cfg *cfg, size_t vi, struct cfg_diag *d)
+{
+	const struct cfg_vrrp *v = &cfg->vrrp[vi];
+	char a[ADDR_STRLEN];
+
+	for (size_t k = 0; k < v->n_virtual_ips; k++) {
+		const struct lvs_addr *ip = &v->virtual_ips[k].addr;
+		const struct cfg_vrrp *o;
+
+		if (ip->af == 0)
+			continue;	/* did not parse; already reported */
+		o = vip_owner(cfg, vi, ip);
+		if (o)
+			ERR(d, v->mark, "vrrp_instances[%zu].virtual_ips[%zu]: "
+			    "%s is also a VIP of %s (line %u)", vi, k,
+			    addr_format_ip(ip, a, sizeof(a)),
+			    o->name ? o->name : "another instance", o->mark.line);
+	}
 }
 
 static void validate_vrrp(const struct cfg *cfg, struct cfg_diag *d)
 {
-	char a[ADDR_STRLEN];
-
 	for (size_t i = 0; i < cfg->n_vrrp; i++) {
 		const struct cfg_vrrp *v = &cfg->vrrp[i];
+
+		bool named = false, vrid_used = false;
 
 		for (size_t j = 0; j < i; j++) {
 			const struct cfg_vrrp *o = &cfg->vrrp[j];
 
-			if (v->name && o->name && strcmp(v->name, o->name) == 0)
+			if (!named && v->name && o->name && strcmp(v->name, o->name) == 0) {
 				ERR(d, v->name_mark, "vrrp_instances[%zu].name: '%s' is "
 				    "already the name of vrrp_instances[%zu] (line %u)",
 				    i, v->name, j, o->mark.line);
-			if (v->vrid && v->vrid == o->vrid && v->interface &&
-			    o->interface && strcmp(v->interface, o->interface) == 0)
+				named = true;
+			}
+			if (!vrid_used && v->vrid && v->vrid == o->vrid && v->interface &&
+			    o->interface && strcmp(v->interface, o->interface) == 0) {
 				ERR(d, v->vrid_mark, "vrrp_instances[%zu].virtual_router_id: "
 				    "%u is already used on %s by %s (line %u)", i,
-				    v->vrid, v->interface, o->name, o->mark.line);
-			for (size_t k = 0; k < v->n_virtual_ips; k++)
-				for (size_t l = 0; l < o->n_virtual_ips; l++)
-					if (addr_ip_equal(&v->virtual_ips[k].addr,
-							  &o->virtual_ips[l].addr))
-						ERR(d, v->mark, "vrrp_instances[%zu]."
-						    "virtual_ips: %s is also a VIP of %s",
-						    i, addr_format_ip(&v->virtual_ips[k].addr,
-								      a, sizeof(a)), o->name);
+				    v->vrid, v->interface,
+				    o->name ? o->name : "another instance", o->mark.line);
+				vrid_used = true;
+			}
 		}
+		validate_vips(cfg, i, d);
 	}
 }
 
@@ -187,16 +232,30 @@ static const struct cfg_sync_group *group_of(const struct cfg *cfg, size_t befor
 	return NULL;
 }
 
+/* Whether instance k of g repeats an earlier one of g (reported once). */
+static bool listed_before(const struct cfg_sync_group *g, size_t k)
+{
+	for (size_t l = 0; l < k; l++)
+		if (g->instances[l].name &&
+		    strcmp(g->instances[l].name, g->instances[k].name) == 0)
+			return true;
+	return false;
+}
+
 static void validate_sync_groups(const struct cfg *cfg, struct cfg_diag *d)
 {
 	for (size_t i = 0; i < cfg->n_sync_groups; i++) {
 		const struct cfg_sync_group *g = &cfg->sync_groups[i];
 
-		for (size_t j = 0; j < i; j++)
+		for (size_t j = 0; j < i; j++) {
 			if (g->name && cfg->sync_groups[j].name &&
-			    strcmp(g->name, cfg->sync_groups[j].name) == 0)
+			    strcmp(g->name, cfg->sync_groups[j].name) == 0) {
 				ERR(d, g->name_mark, "sync_groups[%zu].name: '%s' is already "
-				    "the name of sync_groups[%zu]", i, g->name, j);
+				    "the name of sync_groups[%zu] (line %u)", i, g->name, j,
+				    cfg->sync_groups[j].mark.line);
+				break;	/* once, against the first */
+			}
+		}
 		for (size_t k = 0; k < g->n_instances; k++) {
 			const struct cfg_ref *r = &g->instances[k];
 			const struct cfg_sync_group *other;
@@ -207,14 +266,16 @@ static void validate_sync_groups(const struct cfg *cfg, struct cfg_diag *d)
 			if (!find_vrrp(cfg, r->name))
 				ERR(d, r->mark, "sync_groups[%zu].instances[%zu]: no VRRP "
 				    "instance is named '%s'", i, k, r->name);
-			else if (other)
+			else if (other && other->name)
 				ERR(d, r->mark, "sync_groups[%zu].instances[%zu]: '%s' is "
 				    "already in sync group '%s'", i, k, r->name, other->name);
-			for (size_t l = 0; l < k; l++)
-				if (g->instances[l].name &&
-				    strcmp(g->instances[l].name, r->name) == 0)
-					ERR(d, r->mark, "sync_groups[%zu].instances[%zu]: "
-					    "'%s' is listed twice", i, k, r->name);
+			else if (other)
+				ERR(d, r->mark, "sync_groups[%zu].instances[%zu]: '%s' is "
+				    "already in sync_groups[%zu]", i, k, r->name,
+				    (size_t)(other - cfg->sync_groups));
+			if (listed_before(g, k))
+				ERR(d, r->mark, "sync_groups[%zu].instances[%zu]: "
+				    "'%s' is listed twice", i, k, r->name);
 		}
 	}
 }

@@ -161,25 +161,41 @@ int cfg_value_netmask(struct cfg_parser *p, yaml_node_t *n, void *obj)
 	return 0;
 }
 
+/* Three digits, strictly (sscanf would take "+200" or "200- 299");
+ * what follows them, or NULL. */
+static const char *status_code(const char *s, unsigned *out)
+{
+	for (int i = 0; i < 3; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return NULL;
+	*out = (unsigned)(s[0] - '0') * 100 + (unsigned)(s[1] - '0') * 10 +
+	       (unsigned)(s[2] - '0');
+	return s + 3;
+}
+
 static int parse_status_item(struct cfg_parser *p, yaml_node_t *n,
 			     struct cfg_status_range *r)
 {
-	const char *s = cfg_scalar(p, n);
-	unsigned lo, hi;
-	int used = 0;
+	const char *s = cfg_scalar(p, n), *rest;
+	unsigned lo = 0, hi = 0;
 
 	if (!s)
 		return -1;
-	if (sscanf(s, "%3u-%3u%n", &lo, &hi, &used) == 2 && s[used] == '\0') {
-		/* a range */
-	} else if (sscanf(s, "%3u%n", &lo, &used) == 1 && s[used] == '\0') {
-		hi = lo;
-	} else {
+	rest = status_code(s, &lo);
+	hi = lo;
+	if (rest && *rest == '-')
+		rest = status_code(rest + 1, &hi);
+	if (!rest || *rest) {
 		cfg_perr(p, n, "'%s' is not a status code or a range like 200-299", s);
 		return -1;
 	}
-	if (lo < 100 || hi > 599 || lo > hi || !isdigit((unsigned char)s[0])) {
-		cfg_perr(p, n, "'%s' is not within 100..599 (low-high)", s);
+	if (lo < 100 || hi > 599) {
+		cfg_perr(p, n, "'%s' is not within 100..599", s);
+		return -1;
+	}
+	if (lo > hi) {
+		cfg_perr(p, n, "'%s' is an empty range (its low end is above its "
+			 "high end)", s);
 		return -1;
 	}
 	r->lo = (uint16_t)lo;
@@ -246,8 +262,13 @@ static int decode_hex(const char *s, unsigned char *out, size_t *outlen,
 			s++;
 		if (!*s)
 			break;
-		if (hexval(s[0]) < 0 || hexval(s[1]) < 0) {
+		if (hexval(s[0]) < 0 || (s[1] && hexval(s[1]) < 0)) {
 			snprintf(err, errlen, "'%.2s' is not a hex byte", s);
+			return -1;
+		}
+		if (!s[1]) {
+			snprintf(err, errlen, "odd number of hex digits (the last, "
+				 "'%c', is half a byte)", s[0]);
 			return -1;
 		}
 		out[n++] = (unsigned char)(hexval(s[0]) << 4 | hexval(s[1]));
@@ -285,11 +306,18 @@ static int decode_escape(const char **sp, unsigned char *out, char *err,
 	if (*s >= '0' && *s <= '7') {
 		for (i = 0; i < 3 && s[i] >= '0' && s[i] <= '7'; i++)
 			v = v * 8 + (unsigned)(s[i] - '0');
+		if (v > 0xff) {
+			snprintf(err, errlen, "'\\%.3s' is more than a byte (at most \\377)", s);
+			return -1;
+		}
 		*out = (unsigned char)v;
 		*sp = s + i;
 		return 0;
 	}
-	snprintf(err, errlen, "unknown escape '\\%c'", *s ? *s : ' ');
+	if (*s == '\0')
+		snprintf(err, errlen, "a '\\' at the end escapes nothing");
+	else
+		snprintf(err, errlen, "unknown escape '\\%c'", *s);
 	return -1;
 }
 
@@ -344,8 +372,13 @@ int cfg_value_expect(struct cfg_parser *p, yaml_node_t *n, void *obj)
 
 	if (!s)
 		return -1;
-	if (strncmp(s, "hex:", 4) == 0)
+	/* One form or the other: a real server overriding its service's
+	 * expect must not keep the service's other form too. */
+	if (strncmp(s, "hex:", 4) == 0) {
+		c->expect_regex = NULL;
 		return bytes_value(p, n, &c->expect);
+	}
+	c->expect = (struct cfg_bytes){ 0 };
 	return cfg_value_regex(p, n, &c->expect_regex);
 }
 
