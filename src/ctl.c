@@ -138,6 +138,8 @@ static void answer_bad_request(struct ctl_client *c, const char *why)
 {
 	struct evbuffer *body = evbuffer_new();
 
+	/* Logged here, so an over-long line is logged like any bad request. */
+	log_info(&c->srv->ctx->log, "control client %d: bad request: %s", c->id, why);
 	if (!body) {
 		client_free(c);
 		return;
@@ -156,7 +158,6 @@ static void handle_line(struct ctl_client *c, const char *line, size_t len)
 	bool ok;
 
 	if (ctl_request_parse(line, len, &req, err, sizeof(err)) < 0) {
-		log_info(&ctx->log, "control client %d: bad request: %s", c->id, err);
 		answer_bad_request(c, err);
 		return;
 	}

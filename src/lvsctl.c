@@ -150,7 +150,12 @@ static int exchange(int fd, const char *request)
 	size_t body_len, got;
 	bool ok;
 
-	if (send_all(fd, request, strlen(request)) < 0) {
+	/*
+	 * A daemon past its connection limit answers ERR and hangs up
+	 * without reading: our send then fails, but its answer is waiting.
+	 */
+	if (send_all(fd, request, strlen(request)) < 0 &&
+	    errno != EPIPE && errno != ECONNRESET) {
 		fprintf(stderr, "lvsctl: cannot send the request: %s\n", strerror(errno));
 		return 2;
 	}

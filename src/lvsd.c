@@ -13,6 +13,7 @@
 #include <event2/event.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +119,21 @@ static void record_reload(struct lvsd *ctx, bool ok, const char *errors)
 	ctx->reload.errors = errors ? strdup(errors) : NULL;
 }
 
+/* One log line per error, in the shape `lvsd -t` prints them. */
+static void log_cfg_errors(struct lvsd *ctx, const struct cfg_diag *diag)
+{
+	for (size_t i = 0; i < diag->n_errors; i++) {
+		const struct cfg_error *e = &diag->errors[i];
+
+		/* A file-level error (cannot open, too large) has no position. */
+		if (e->line)
+			log_error(&ctx->log, "%s:%u:%u: %s", diag->file, e->line,
+				  e->col, e->msg);
+		else
+			log_error(&ctx->log, "%s: %s", diag->file, e->msg);
+	}
+}
+
 int lvsd_reload(struct lvsd *ctx, char **errors)
 {
 	struct cfg_diag diag;
@@ -129,9 +145,7 @@ int lvsd_reload(struct lvsd *ctx, char **errors)
 	next = cfg_load_file(ctx->config_path, &diag);
 	if (!next) {
 		text = cfg_diag_join(&diag);
-		for (size_t i = 0; i < diag.n_errors; i++)
-			log_error(&ctx->log, "%s:%u:%u: %s", ctx->config_path,
-				  diag.errors[i].line, diag.errors[i].col, diag.errors[i].msg);
+		log_cfg_errors(ctx, &diag);
 		log_error(&ctx->log, "reload of %s failed with %zu error(s); "
 			  "the running configuration is unchanged",
 			  ctx->config_path, diag.n_errors);
@@ -314,15 +328,27 @@ static int run(struct lvsd *ctx, const struct options *o)
 	char err[256];
 	int ready_fd = -1, rc;
 
-	apply_logging(ctx, ctx->cfg);
-	ctx->log.also_stderr = o->foreground;
+	ctx->log.level = ctx->cfg->global.log_level;
+	if (logger_set_target(&ctx->log, ctx->cfg->global.log_file, err, sizeof(err)) < 0) {
+		log_error(&ctx->log, "global.log_file: %s", err);
+		rc = -1;
+		goto out;	/* through the cleanup, or LeakSanitizer fails us */
+	}
+	/*
+	 * Until the parent has exited, a startup error (the pidfile is taken,
+	 * the socket is live) must reach the terminal that ran lvsd, even
+	 * when the configuration sends the log to a file.
+	 */
+	ctx->log.also_stderr = true;
 	if (!o->foreground && daemon_detach(&ready_fd, err, sizeof(err)) < 0) {
 		log_error(&ctx->log, "cannot daemonize: %s", err);
-		return 1;
+		rc = -1;
+		goto out;
 	}
 	ctx->started = time(NULL);
 	rc = lvsd_start(ctx, o);
 	daemon_ready(ready_fd, rc < 0 ? 1 : 0);
+	ctx->log.also_stderr = o->foreground;
 	if (rc == 0) {
 		log_notice(&ctx->log, "lvsd %s started: %s, %zu virtual services, "
 			   "%zu VRRP instances, control socket %s", PACKAGE_VERSION,
@@ -331,15 +357,43 @@ static int run(struct lvsd *ctx, const struct options *o)
 		event_base_dispatch(ctx->base);
 		log_notice(&ctx->log, "stopped");
 	}
+out:
 	lvsd_shutdown(ctx);
 	logger_close(&ctx->log);
 	return rc < 0 ? 1 : 0;
+}
+
+/*
+ * The daemon runs in "/" and reloads, reopens and removes its files long
+ * after startup, so a path given relative to where lvsd was started must
+ * be made to keep meaning that place. 0 with *path absolute (*owned is
+ * the copy to free, if one was made), or -1 (reported on stderr).
+ */
+static int make_absolute(const char **path, char **owned)
+{
+	char cwd[PATH_MAX];
+
+	if (!*path || !**path || **path == '/')
+		return 0;
+	if (!getcwd(cwd, sizeof(cwd))) {
+		fprintf(stderr, "lvsd: cannot resolve %s: %s\n", *path, strerror(errno));
+		return -1;
+	}
+	if (asprintf(owned, "%s/%s", cwd, *path) < 0) {
+		*owned = NULL;
+		fprintf(stderr, "lvsd: out of memory\n");
+		return -1;
+	}
+	*path = *owned;
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
 	struct lvsd ctx = { .pidfile_fd = -1 };
+	char *owned[3] = { NULL, NULL, NULL };
+	int rc = 1;
 
 	if (parse_options(argc, argv, &o) < 0)
 		return 2;
@@ -361,5 +415,16 @@ int main(int argc, char **argv)
 		cfg_free(ctx.cfg);
 		return 0;
 	}
-	return run(&ctx, &o);
+	if (make_absolute(&o.config, &owned[0]) == 0 &&
+	    make_absolute(&o.pidfile, &owned[1]) == 0 &&
+	    make_absolute(&o.socket, &owned[2]) == 0) {
+		ctx.config_path = o.config;
+		ctx.pidfile_path = o.pidfile[0] ? o.pidfile : NULL;
+		rc = run(&ctx, &o);
+	} else {
+		cfg_free(ctx.cfg);
+	}
+	for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
+		free(owned[i]);
+	return rc;
 }
