@@ -42,8 +42,14 @@ void *arena_alloc(struct arena *a, size_t size)
 			return NULL;
 		c->used = 0;
 		c->size = cap;
-		c->next = a->head;
-		a->head = c;
+		/* A big block goes behind the head so the head's room is not lost. */
+		if (need > ARENA_CHUNK / 2 && a->head) {
+			c->next = a->head->next;
+			a->head->next = c;
+		} else {
+			c->next = a->head;
+			a->head = c;
+		}
 	}
 	p = c->data + c->used;
 	c->used += need;

@@ -141,6 +141,11 @@ static void put_escaped(struct json *j, const char *str)
 			esc[0] = '\\';
 			esc[1] = (char)*s++;
 			put(j, esc, 2);
+		} else if (*s == '\n' || *s == '\t' || *s == '\r') {
+			esc[0] = '\\';
+			esc[1] = *s == '\n' ? 'n' : *s == '\t' ? 't' : 'r';
+			put(j, esc, 2);
+			s++;
 		} else if (*s < 0x20 || *s == 0x7f) {
 			snprintf(esc, sizeof(esc), "\\u%04x", *s++);
 			put(j, esc, 6);

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# tools/demo.sh LVSD LVSCTL - the loopback demo cluster: three real
+# servers on 127.0.0.1:8081-8083 and one lvsd with etc/demo.yaml, shown
+# with lvsctl; runs until Ctrl-C, or DEMO_SECONDS seconds if set.
+set -uo pipefail
+
+lvsd=$1 lvsctl=$2
+top=$(cd "$(dirname "$0")/.." && pwd)
+conf=$top/etc/demo.yaml
+sock=/tmp/lvsd-demo.sock
+work=$(mktemp -d /tmp/lvsd-demo.XXXXXX)
+pids=()
+
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 0' INT TERM
+
+for i in 1 2 3; do
+	mkdir -p "$work/rs$i"
+	echo "real server $i (127.0.0.1:808$i)" > "$work/rs$i/index.html"
+	python3 -m http.server "808$i" --bind 127.0.0.1 --directory "$work/rs$i" \
+		>"$work/rs$i.log" 2>&1 &
+	pids+=($!)
+done
+
+"$lvsd" -n -f "$conf" -p "$work/lvsd.pid" -S "$sock" 2>"$work/lvsd.log" &
+pids+=($!)
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+if ! [ -S "$sock" ]; then
+	echo "demo: lvsd did not start:" >&2
+	cat "$work/lvsd.log" >&2
+	exit 1
+fi
+
+echo "== lvsd is running with $conf"
+echo "== lvsctl -s $sock status"
+"$lvsctl" -s "$sock" status
+echo
+echo "== lvsctl -s $sock status --json"
+"$lvsctl" -s "$sock" status --json
+echo
+echo "== the daemon's log so far"
+cat "$work/lvsd.log"
+echo
+echo "Try: $lvsctl -s $sock status    (edit $conf, then: $lvsctl -s $sock reload)"
+if [ -n "${DEMO_SECONDS:-}" ]; then
+	sleep "$DEMO_SECONDS"
+else
+	echo "Ctrl-C stops the demo."
+	wait "${pids[3]}"
+fi
