@@ -139,7 +139,7 @@ struct cfg_service {
 	struct cfg_check check;		/* type CHECK_NONE when not given */
 	struct cfg_real_server *real_servers;
 	size_t n_real_servers;
-	struct cfg_mark mark, address_mark, name_mark;
+	struct cfg_mark mark, address_mark, name_mark, sorry_mark;
 };
 
 struct cfg_track_if {

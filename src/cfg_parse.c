@@ -51,7 +51,7 @@ static void vperr(struct cfg_parser *p, yaml_node_t *node, const char *key,
 	/* Past the alias budget the walk is abandoned: what it would still
 	 * say (keys it never reached are "missing") is noise, and the nodes
 	 * post hooks look up come back NULL. */
-	if (p->quiet || p->visits > p->max_visits)
+	if (p->visits > p->max_visits)
 		return;
 	if (node)
 		m = cfg_node_mark(node);

@@ -20,7 +20,6 @@ struct cfg_parser {
 	size_t pathlen;
 	unsigned long visits;	/* nodes walked, to stop alias bombs */
 	unsigned long max_visits;
-	bool quiet;		/* re-walks for inheritance report nothing */
 	bool out_of_memory;
 };
 

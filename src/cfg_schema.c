@@ -93,11 +93,11 @@ static const struct cfg_schema lvs_sync_schema = {
 
 static const struct cfg_field global_fields[] = {
 	F_STR(struct cfg_global, "router_id", router_id),
-	F_STR(struct cfg_global, "log_file", log_file),
+	F_CUSTOM(struct cfg_global, "log_file", log_file, cfg_value_log_target),
 	F_ENUM(struct cfg_global, "log_level", log_level, log_level_names),
 	F_CUSTOM(struct cfg_global, "control_socket", control_socket,
 		 cfg_value_socket_path),
-	F_STR(struct cfg_global, "status_file", status_file),
+	F_CUSTOM(struct cfg_global, "status_file", status_file, cfg_value_file_path),
 	F_ADDR(struct cfg_global, "metrics_listen", metrics_listen,
 	       ADDR_PORT_REQUIRED),
 	F_ENUM(struct cfg_global, "forwarding_core", forwarding_core,
@@ -191,13 +191,13 @@ static const struct cfg_field check_fields[] = {
 	F_OBJFN(struct cfg_check, "digest", cfg_value_digest),
 	F_CUSTOM(struct cfg_check, "sni", sni, cfg_value_http_host),
 	F_BOOL(struct cfg_check, "verify", verify),
-	F_STR(struct cfg_check, "ca", ca),
-	F_STR(struct cfg_check, "cert", cert),
-	F_STR(struct cfg_check, "key", key),
+	F_CUSTOM(struct cfg_check, "ca", ca, cfg_value_file_path),
+	F_CUSTOM(struct cfg_check, "cert", cert, cfg_value_file_path),
+	F_CUSTOM(struct cfg_check, "key", key, cfg_value_file_path),
 	F_ENUM(struct cfg_check, "transport", transport, transport_names),
 	F_OBJFN(struct cfg_check, "send", cfg_value_send),
 	F_OBJFN(struct cfg_check, "expect", cfg_value_expect),
-	F_STR(struct cfg_check, "script", script),
+	F_CUSTOM(struct cfg_check, "script", script, cfg_value_command),
 	F_STR(struct cfg_check, "name", name),
 	F_CUSTOM(struct cfg_check, "qtype", qtype, cfg_value_qtype),
 	F_ADDR(struct cfg_check, "answer", answer, ADDR_PORT_NONE),
@@ -322,8 +322,8 @@ static const struct cfg_field rs_fields[] = {
 	F_UINT(struct cfg_real_server, "upper_threshold", upper_threshold, 0, 16777216),
 	F_UINT(struct cfg_real_server, "lower_threshold", lower_threshold, 0, 16777216),
 	F_ENUM(struct cfg_real_server, "forwarding", forwarding, cfg_fwd_method_names),
-	F_STR(struct cfg_real_server, "notify_up", notify_up),
-	F_STR(struct cfg_real_server, "notify_down", notify_down),
+	F_CUSTOM(struct cfg_real_server, "notify_up", notify_up, cfg_value_command),
+	F_CUSTOM(struct cfg_real_server, "notify_down", notify_down, cfg_value_command),
 	{ .key = "check", .kind = CK_LATER },
 };
 
@@ -521,7 +521,8 @@ static const struct cfg_field service_fields[] = {
 	F_DUR(struct cfg_service, "drain_timeout", drain_timeout, 1, S(86400)),
 	F_UINT(struct cfg_service, "quorum", quorum, 0, 4294967295LL),
 	F_UINT(struct cfg_service, "hysteresis", hysteresis, 0, 4294967295LL),
-	F_ADDR(struct cfg_service, "sorry_server", sorry_server, ADDR_PORT_REQUIRED),
+	{ .key = "sorry_server", .kind = CK_ADDR, .off = offsetof(struct cfg_service, sorry_server),
+	  .port_rule = ADDR_PORT_REQUIRED, MARKED(struct cfg_service, sorry_mark) },
 	F_CUSTOM(struct cfg_service, "check", check, parse_service_check),
 	F_LIST(struct cfg_service, "real_servers", real_servers, rs_schema),
 };
@@ -559,7 +560,7 @@ static const struct cfg_schema track_if_schema = {
 };
 
 static const struct cfg_field track_script_fields[] = {
-	{ .key = "script", .kind = CK_STRING,
+	{ .key = "script", .kind = CK_CUSTOM, .custom = cfg_value_command,
 	  .off = offsetof(struct cfg_track_script, script), REQUIRED },
 	F_DUR(struct cfg_track_script, "interval", interval, 1, S(86400)),
 	F_DUR(struct cfg_track_script, "timeout", timeout, 1, S(3600)),
@@ -585,10 +586,10 @@ static const struct cfg_schema track_script_schema = {
 };
 
 static const struct cfg_field notify_fields[] = {
-	F_STR(struct cfg_notify, "master", master),
-	F_STR(struct cfg_notify, "backup", backup),
-	F_STR(struct cfg_notify, "fault", fault),
-	F_STR(struct cfg_notify, "stop", stop),
+	F_CUSTOM(struct cfg_notify, "master", master, cfg_value_command),
+	F_CUSTOM(struct cfg_notify, "backup", backup, cfg_value_command),
+	F_CUSTOM(struct cfg_notify, "fault", fault, cfg_value_command),
+	F_CUSTOM(struct cfg_notify, "stop", stop, cfg_value_command),
 };
 static const struct cfg_schema notify_schema = {
 	OBJECT(struct cfg_notify, "notify", notify_fields),

@@ -93,6 +93,12 @@ static uint16_t rs_port(const struct cfg_service *s,
 	return rs->address.port ? rs->address.port : s->address.port;
 }
 
+/* A fwmark service's servers may have no port; most checks need one. */
+static bool check_needs_port(const struct cfg_check *c)
+{
+	return c->type != CHECK_NONE && c->type != CHECK_SCRIPT;
+}
+
 static void validate_real_servers(const struct cfg *cfg, size_t si,
 				  struct cfg_diag *d)
 {
@@ -122,7 +128,18 @@ static void validate_real_servers(const struct cfg *cfg, size_t si,
 			    "[%zu].address: %s is not of the service's address "
 			    "family (only tun can mix IPv4 and IPv6)", si, i,
 			    addr_format(&rs->address, a, sizeof(a)));
+		if (check_needs_port(&rs->check) && !rs_port(s, rs) && !rs->check.port)
+			ERR(d, rs->address_mark, "virtual_services[%zu].real_servers"
+			    "[%zu].address: %s has no port, so its %s check has "
+			    "nothing to connect to; give the server a port or set "
+			    "check.port", si, i, addr_format(&rs->address, a, sizeof(a)),
+			    cfg_check_type_name(rs->check.type));
 	}
+	if (!s->fwmark && s->sorry_server.af && s->address.af &&
+	    s->sorry_server.af != s->address.af)
+		ERR(d, s->sorry_mark, "virtual_services[%zu].sorry_server: %s is not "
+		    "of the service's address family", si,
+		    addr_format(&s->sorry_server, a, sizeof(a)));
 }
 
 static void validate_core(const struct cfg *cfg, size_t si, struct cfg_diag *d)

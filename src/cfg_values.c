@@ -40,6 +40,18 @@ int cfg_value_ifname(struct cfg_parser *p, yaml_node_t *n, void *dst)
 	return 0;
 }
 
+/*
+ * The daemon runs in "/" and reopens its files long after startup, so a
+ * relative path would silently mean something else than the user meant.
+ */
+static int require_absolute(struct cfg_parser *p, yaml_node_t *n, const char *s)
+{
+	if (s[0] == '/')
+		return 0;
+	cfg_perr(p, n, "'%s' is not an absolute path (lvsd runs in /)", s);
+	return -1;
+}
+
 int cfg_value_socket_path(struct cfg_parser *p, yaml_node_t *n, void *dst)
 {
 	const char *s = cfg_scalar(p, n);
@@ -47,9 +59,50 @@ int cfg_value_socket_path(struct cfg_parser *p, yaml_node_t *n, void *dst)
 
 	if (!s)
 		return -1;
+	if (require_absolute(p, n, s) < 0)
+		return -1;
 	if (strlen(s) >= sizeof(un.sun_path)) {
 		cfg_perr(p, n, "socket path is %zu bytes long; unix sockets allow %zu",
 			 strlen(s), sizeof(un.sun_path) - 1);
+		return -1;
+	}
+	*(const char **)dst = cfg_scalar_dup(p, n);
+	return 0;
+}
+
+int cfg_value_file_path(struct cfg_parser *p, yaml_node_t *n, void *dst)
+{
+	const char *s = cfg_scalar(p, n);
+
+	if (!s || require_absolute(p, n, s) < 0)
+		return -1;
+	*(const char **)dst = cfg_scalar_dup(p, n);
+	return 0;
+}
+
+int cfg_value_log_target(struct cfg_parser *p, yaml_node_t *n, void *dst)
+{
+	const char *s = cfg_scalar(p, n);
+
+	if (!s)
+		return -1;
+	if (strcmp(s, "syslog") != 0 && strcmp(s, "stderr") != 0 &&
+	    require_absolute(p, n, s) < 0)
+		return -1;
+	*(const char **)dst = cfg_scalar_dup(p, n);
+	return 0;
+}
+
+/* A program and its arguments, run without a shell: the program by its full path. */
+int cfg_value_command(struct cfg_parser *p, yaml_node_t *n, void *dst)
+{
+	const char *s = cfg_scalar(p, n);
+
+	if (!s)
+		return -1;
+	if (s[0] != '/') {
+		cfg_perr(p, n, "'%s' must start with the program's absolute path "
+			 "(commands run without a shell, in /)", s);
 		return -1;
 	}
 	*(const char **)dst = cfg_scalar_dup(p, n);

@@ -11,6 +11,9 @@
 
 int cfg_value_ifname(struct cfg_parser *p, yaml_node_t *n, void *dst);
 int cfg_value_socket_path(struct cfg_parser *p, yaml_node_t *n, void *dst);
+int cfg_value_file_path(struct cfg_parser *p, yaml_node_t *n, void *dst);
+int cfg_value_log_target(struct cfg_parser *p, yaml_node_t *n, void *dst);
+int cfg_value_command(struct cfg_parser *p, yaml_node_t *n, void *dst);
 int cfg_value_user(struct cfg_parser *p, yaml_node_t *n, void *dst);
 int cfg_value_http_path(struct cfg_parser *p, yaml_node_t *n, void *dst);
 int cfg_value_http_host(struct cfg_parser *p, yaml_node_t *n, void *dst);

@@ -240,10 +240,12 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		lvsd_write_status_file(ctx);
 		break;
 	case SIGUSR2:
-		if (logger_reopen(&ctx->log, err, sizeof(err)) < 0)
+		if (ctx->log.target != LOG_TO_FILE)
+			log_info(&ctx->log, "SIGUSR2: not logging to a file; nothing to reopen");
+		else if (logger_reopen(&ctx->log, err, sizeof(err)) < 0)
 			log_error(&ctx->log, "SIGUSR2: %s", err);
 		else
-			log_notice(&ctx->log, "SIGUSR2: log file reopened");
+			log_notice(&ctx->log, "SIGUSR2: reopened log file %s", ctx->log.path);
 		break;
 	}
 }

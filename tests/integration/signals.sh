@@ -221,7 +221,7 @@ ctl reload
 mv "$LOG" "$LOG.1"
 ctl reload	# logged while moved: still into the old file
 kill -USR2 "$LVSD_PID"
-if wait_for 5 log_has "notice: SIGUSR2: log file reopened" "$LOG"; then
+if wait_for 5 log_has "notice: SIGUSR2: reopened log file $LOG" "$LOG"; then
 	pass "SIGUSR2 after the log was moved: a new log file at the original path"
 else
 	fail "SIGUSR2 after the log was moved: a new log file at the original path" \
