@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ctl_proto.h"
+#include "io.h"
 
 #ifndef RUNDIR
 #define RUNDIR "/run"
@@ -92,21 +93,6 @@ static ssize_t read_deadline(int fd, char *buf, size_t len, long long deadline)
 	return n;
 }
 
-static int send_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Read "OK n" / "ERR n" and leave any body bytes already read in *rest. */
 static int read_header(int fd, long long deadline, bool *ok, size_t *body_len,
 		       char *rest, size_t *rest_len)
@@ -154,7 +140,7 @@ static int exchange(int fd, const char *request)
 	 * A daemon past its connection limit answers ERR and hangs up
 	 * without reading: our send then fails, but its answer is waiting.
 	 */
-	if (send_all(fd, request, strlen(request)) < 0 &&
+	if (io_write_all(fd, request, strlen(request)) < 0 &&
 	    errno != EPIPE && errno != ECONNRESET) {
 		fprintf(stderr, "lvsctl: cannot send the request: %s\n", strerror(errno));
 		return 2;

@@ -23,6 +23,7 @@
 
 #include "ctl.h"
 #include "daemon.h"
+#include "io.h"
 #include "json.h"
 #include "lvsd.h"
 #include "status.h"
@@ -169,21 +170,6 @@ int lvsd_reload(struct lvsd *ctx, char **errors)
 	return 0;
 }
 
-static int write_all_fd(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Write to a temporary name and rename, so readers never see half a file. */
 int lvsd_write_status_file(struct lvsd *ctx)
 {
@@ -203,7 +189,7 @@ int lvsd_write_status_file(struct lvsd *ctx)
 		log_error(&ctx->log, "status file %s: out of memory", path);
 	} else if (fd < 0) {
 		log_error(&ctx->log, "cannot write status file %s: %s", tmp, strerror(errno));
-	} else if (write_all_fd(fd, text, strlen(text)) < 0 || write_all_fd(fd, "\n", 1) < 0 ||
+	} else if (io_write_all(fd, text, strlen(text)) < 0 || io_write_all(fd, "\n", 1) < 0 ||
 		   fsync(fd) < 0) {
 		log_error(&ctx->log, "cannot write status file %s: %s", tmp, strerror(errno));
 	} else if (rename(tmp, path) < 0) {
