@@ -299,10 +299,13 @@ static bool error_after(const struct cfg_error *x, const struct cfg_error *y)
  */
 static void sort_errors(struct cfg_diag *diag, size_t from)
 {
-	struct cfg_error *e = diag->errors + from;
 	size_t n = diag->n_errors - from;
+	struct cfg_error *e;
 
-	if (diag->n_errors > CFG_MAX_ERRORS && n > 0)
+	if (n == 0)
+		return;	/* errors may be NULL, and NULL + 0 is undefined */
+	e = diag->errors + from;
+	if (diag->n_errors > CFG_MAX_ERRORS)
 		n--;
 
 	for (size_t i = 1; i < n; i++) {
