@@ -295,9 +295,22 @@ bail_out()
 	exit 1
 }
 
-for _bin in "$LVSD" "$LVSCTL"; do
-	[ -x "$_bin" ] || bail_out "$_bin is not built (set LVSD and LVSCTL)"
-done
+# skip_all REASON: before any test point, when the whole script cannot run
+# here (not root, no namespaces): TAP's "1..0 # SKIP", a success.
+skip_all()
+{
+	printf '1..0 # SKIP %s\n' "$*"
+	_tap_done=1
+	exit 0
+}
+
+# A script that never runs the daemon (the lab's smoke test) sets
+# LVSD_NEEDED=0 before sourcing this file.
+if [ "${LVSD_NEEDED:-1}" = 1 ]; then
+	for _bin in "$LVSD" "$LVSCTL"; do
+		[ -x "$_bin" ] || bail_out "$_bin is not built (set LVSD and LVSCTL)"
+	done
+fi
 if ! command -v python3 >/dev/null || ! command -v socat >/dev/null; then
 	bail_out "python3 and socat are needed"
 fi
