@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "ctl_cmds.h"
 #include "ctl_proto.h"
 #include "lvsd.h"
 #include "status.h"
@@ -87,6 +88,8 @@ static const struct {
 } ctl_commands[] = {
 	{ "status", cmd_status },
 	{ "reload", cmd_reload },
+	{ "list", ctl_cmd_list },
+	{ "save", ctl_cmd_save },
 };
 
 static bool dispatch(struct lvsd *ctx, const struct ctl_request *req,

@@ -58,6 +58,7 @@ void logger_init(struct logger *lg, const char *ident)
 	lg->level = LOG_LVL_INFO;
 	lg->target = LOG_TO_STDERR;
 	lg->also_stderr = false;
+	lg->stderr_max = LOG_LVL_DEBUG;
 	lg->fd = -1;
 	lg->path = NULL;
 	lg->ident = ident;
@@ -193,8 +194,7 @@ void log_vmsg(struct logger *lg, enum log_level level, const char *fmt,
 	line[head + body] = '\n';
 	if (lg->target == LOG_TO_FILE && lg->fd >= 0)
 		write_all(lg->fd, line, (size_t)(head + body + 1));
-	if (lg->target == LOG_TO_STDERR ||
-	    (lg->also_stderr && lg->target != LOG_TO_STDERR))
+	if ((lg->target == LOG_TO_STDERR || lg->also_stderr) && level <= lg->stderr_max)
 		write_all(STDERR_FILENO, line, (size_t)(head + body + 1));
 }
 

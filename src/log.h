@@ -32,6 +32,7 @@ struct logger {
 	enum log_level level;
 	enum log_target target;
 	bool also_stderr;	/* -n: a foreground daemon echoes to stderr */
+	enum log_level stderr_max; /* the least severe level stderr gets */
 	int fd;			/* LOG_TO_FILE only, else -1 */
 	char *path;		/* LOG_TO_FILE only */
 	const char *ident;

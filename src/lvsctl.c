@@ -34,7 +34,11 @@ static void usage(FILE *out)
 		RUNDIR "/lvsd.sock)\n"
 		"commands:\n"
 		"  status [--json]  services, real servers, VRRP, last reload\n"
-		"  reload           reload the configuration; prints its errors if it is bad\n");
+		"  reload           reload the configuration; prints its errors if it is bad\n"
+		"  list [--stats|--rate|--thresholds|--persistent-conn|--conns]\n"
+		"       [--exact] [--nosort] [--json]\n"
+		"                   the forwarding table as ipvsadm -Ln (and its options) shows it\n"
+		"  save             the table as ipvsadm -S -n prints it\n");
 }
 
 static int connect_to(const char *path)

@@ -23,9 +23,11 @@
 
 #include "ctl.h"
 #include "daemon.h"
+#include "fwd.h"
 #include "io.h"
 #include "json.h"
 #include "lvsd.h"
+#include "reconcile.h"
 #include "status.h"
 
 struct options {
@@ -85,9 +87,23 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 const char *lvsd_core_name(const struct lvsd *ctx)
 {
-	/* No forwarding core is programmed yet (fwd.h arrives with the cores). */
-	(void)ctx;
-	return "none";
+	return ctx->fwd ? ctx->fwd->ops->name : "none";
+}
+
+/* Make the core's table what the running model says; log what changed. */
+static void lvsd_apply(struct lvsd *ctx)
+{
+	struct reconcile_result r;
+	int rc;
+
+	if (ctx->fwd->ops->set_max_conns)
+		ctx->fwd->ops->set_max_conns(ctx->fwd, ctx->cfg->global.max_conns);
+	rc = reconcile(ctx->fwd, ctx->cfg, &ctx->log, &r);
+
+	log_info(&ctx->log, "forwarding table: services +%u ~%u -%u, real servers "
+		 "+%u ~%u -%u%s", r.services_added, r.services_changed,
+		 r.services_removed, r.dests_added, r.dests_changed, r.dests_removed,
+		 rc < 0 ? "; some changes failed (see above)" : "");
 }
 
 void lvsd_stop(struct lvsd *ctx, const char *why)
@@ -165,6 +181,7 @@ int lvsd_reload(struct lvsd *ctx, char **errors)
 	cfg_free(ctx->cfg);
 	ctx->cfg = next;
 	record_reload(ctx, true, NULL);
+	lvsd_apply(ctx);
 	log_notice(&ctx->log, "reloaded %s: %zu virtual services, %zu VRRP instances",
 		   ctx->config_path, next->n_services, next->n_vrrp);
 	return 0;
@@ -274,6 +291,13 @@ static int lvsd_start(struct lvsd *ctx, const struct options *o)
 	}
 	if (setup_signals(ctx) < 0)
 		return -1;
+	ctx->fwd = fwd_new(ctx->cfg->global.forwarding_core, ctx->base, &ctx->log,
+			   ctx->cfg->global.max_conns, err, sizeof(err));
+	if (!ctx->fwd) {
+		log_error(&ctx->log, "%s", err);
+		return -1;
+	}
+	lvsd_apply(ctx);
 	ctx->socket_path = strdup(sock);
 	ctx->socket_from_cli = o->socket != NULL;
 	ctx->ctl = ctx->socket_path ? ctl_server_start(ctx, sock, err, sizeof(err)) : NULL;
@@ -287,6 +311,8 @@ static int lvsd_start(struct lvsd *ctx, const struct options *o)
 static void lvsd_shutdown(struct lvsd *ctx)
 {
 	ctl_server_stop(ctx->ctl);
+	if (ctx->fwd)
+		ctx->fwd->ops->free(ctx->fwd);
 	for (size_t i = 0; i < sizeof(ctx->signals) / sizeof(ctx->signals[0]); i++)
 		if (ctx->signals[i])
 			event_free(ctx->signals[i]);
@@ -328,6 +354,8 @@ static int run(struct lvsd *ctx, const struct options *o)
 	 * when the configuration sends the log to a file.
 	 */
 	ctx->log.also_stderr = true;
+	if (!o->foreground)
+		ctx->log.stderr_max = LOG_LVL_WARNING;	/* the terminal wants trouble only */
 	if (!o->foreground && daemon_detach(&ready_fd, err, sizeof(err)) < 0) {
 		log_error(&ctx->log, "cannot daemonize: %s", err);
 		rc = -1;
@@ -337,6 +365,7 @@ static int run(struct lvsd *ctx, const struct options *o)
 	rc = lvsd_start(ctx, o);
 	daemon_ready(ready_fd, rc < 0 ? 1 : 0);
 	ctx->log.also_stderr = o->foreground;
+	ctx->log.stderr_max = LOG_LVL_DEBUG;
 	if (rc == 0) {
 		log_notice(&ctx->log, "lvsd %s started: %s, %zu virtual services, "
 			   "%zu VRRP instances, control socket %s", PACKAGE_VERSION,

@@ -20,6 +20,7 @@
 struct event_base;
 struct event;
 struct ctl_server;
+struct fwd;
 
 #ifndef RUNDIR
 #define RUNDIR "/run"
@@ -52,6 +53,7 @@ struct lvsd {
 	time_t started;
 	int pidfile_fd;
 	struct ctl_server *ctl;
+	struct fwd *fwd;		/* the forwarding core */
 	struct event *signals[5];
 	struct lvsd_reload_result reload;
 };

@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "fwd.h"
 #include "lvsd.h"
+#include "reconcile.h"
 #include "status.h"
 
 static void json_vrrp(const struct cfg_vrrp *v, struct json *j)
@@ -46,8 +48,44 @@ static void json_vrrp(const struct cfg_vrrp *v, struct json *j)
 	json_object_end(j);
 }
 
+/* What the core holds for a configured service, or NULL. */
+static const struct fwd_service_info *live_service(const struct lvsd *ctx,
+						   const struct fwd_table *t,
+						   const struct cfg_service *s)
+{
+	struct fwd_service_conf c;
+
+	reconcile_service_conf(ctx->cfg, s, &c);
+	for (size_t i = 0; t && i < t->n_services; i++)
+		if (fwd_service_key_equal(&t->services[i].conf.key, &c.key))
+			return &t->services[i];
+	return NULL;
+}
+
+static const struct fwd_dest_info *live_dest(const struct fwd_service_info *si,
+					     const struct lvs_addr *addr)
+{
+	for (size_t i = 0; si && i < si->n_dests; i++)
+		if (addr_equal(&si->dests[i].conf.addr, addr))
+			return &si->dests[i];
+	return NULL;
+}
+
+static void json_counters(const struct fwd_dest_info *d, struct json *j)
+{
+	json_kv_uint(j, "active_conns", d ? d->activeconns : 0);
+	json_kv_uint(j, "inactive_conns", d ? d->inactconns : 0);
+	json_kv_uint(j, "persistent_conns", d ? d->persistconns : 0);
+	json_kv_uint(j, "conns", d ? d->counters.conns : 0);
+	json_kv_uint(j, "packets_in", d ? d->counters.inpkts : 0);
+	json_kv_uint(j, "packets_out", d ? d->counters.outpkts : 0);
+	json_kv_uint(j, "bytes_in", d ? d->counters.inbytes : 0);
+	json_kv_uint(j, "bytes_out", d ? d->counters.outbytes : 0);
+}
+
 static void json_real_server(const struct cfg_service *s,
-			     const struct cfg_real_server *rs, struct json *j)
+			     const struct cfg_real_server *rs,
+			     const struct fwd_service_info *live, struct json *j)
 {
 	char a[ADDR_STRLEN];
 	struct lvs_addr target = rs->address;
@@ -56,14 +94,19 @@ static void json_real_server(const struct cfg_service *s,
 		target.port = s->address.port;
 	json_object_begin(j);
 	json_kv_string(j, "address", addr_format(&target, a, sizeof(a)));
+	const struct fwd_dest_info *d = live_dest(live, &target);
+
 	json_kv_uint(j, "weight", rs->weight);
-	json_kv_uint(j, "effective_weight", rs->weight);
+	json_kv_uint(j, "effective_weight", d ? d->conf.weight : 0);
+	json_kv_bool(j, "in_table", d != NULL);
 	json_kv_string(j, "check", cfg_check_type_name(rs->check.type));
 	json_kv_string(j, "forwarding", cfg_fwd_method_names[rs->forwarding]);
+	json_counters(d, j);
 	json_object_end(j);
 }
 
-static void json_service(const struct cfg_service *s, struct json *j)
+static void json_service(const struct cfg_service *s,
+			 const struct fwd_service_info *live, struct json *j)
 {
 	char a[ADDR_STRLEN], label[128];
 
@@ -76,10 +119,14 @@ static void json_service(const struct cfg_service *s, struct json *j)
 	}
 	json_kv_string(j, "protocol", cfg_proto_names[s->protocol]);
 	json_kv_string(j, "scheduler", cfg_sched_names[s->scheduler]);
+	json_kv_bool(j, "in_table", live != NULL);
+	json_kv_uint(j, "conns", live ? live->counters.conns : 0);
+	json_kv_uint(j, "bytes_in", live ? live->counters.inbytes : 0);
+	json_kv_uint(j, "bytes_out", live ? live->counters.outbytes : 0);
 	json_key(j, "real_servers");
 	json_array_begin(j);
 	for (size_t i = 0; i < s->n_real_servers; i++)
-		json_real_server(s, &s->real_servers[i], j);
+		json_real_server(s, &s->real_servers[i], live, j);
 	json_array_end(j);
 	json_object_end(j);
 }
@@ -102,6 +149,9 @@ static void json_reload(const struct lvsd *ctx, struct json *j)
 void status_build_json(const struct lvsd *ctx, struct json *j)
 {
 	const struct cfg *cfg = ctx->cfg;
+	struct fwd_table t = { 0 };
+	char err[256];
+	bool have = ctx->fwd && ctx->fwd->ops->table(ctx->fwd, &t, err, sizeof(err)) == 0;
 
 	json_object_begin(j);
 	json_kv_string(j, "version", PACKAGE_VERSION);
@@ -119,9 +169,12 @@ void status_build_json(const struct lvsd *ctx, struct json *j)
 	json_key(j, "virtual_services");
 	json_array_begin(j);
 	for (size_t i = 0; i < cfg->n_services; i++)
-		json_service(&cfg->services[i], j);
+		json_service(&cfg->services[i], live_service(ctx, have ? &t : NULL,
+							     &cfg->services[i]), j);
 	json_array_end(j);
 	json_object_end(j);
+	if (have)
+		fwd_table_free(&t);
 }
 
 int status_render_json(const struct lvsd *ctx, struct evbuffer *out)

@@ -26,6 +26,12 @@ for i in 1 2 3; do
 		>"$work/rs$i.log" 2>&1 &
 	pids+=($!)
 done
+for i in 1 2 3; do
+	for _ in $(seq 50); do
+		curl -s --max-time 1 "http://127.0.0.1:808$i/" >/dev/null && break
+		sleep 0.1
+	done
+done
 
 "$lvsd" -n -f "$conf" -p "$work/lvsd.pid" -S "$sock" 2>"$work/lvsd.log" &
 pids+=($!)
@@ -37,16 +43,20 @@ if ! [ -S "$sock" ]; then
 fi
 
 echo "== lvsd is running with $conf"
+echo "== 12 requests to the virtual service 127.0.0.1:8080 (wrr, weights 1:2:3):"
+for _ in $(seq 12); do curl -s --max-time 2 http://127.0.0.1:8080/; done | sort | uniq -c
+echo
+echo "== lvsctl -s $sock list --stats"
+"$lvsctl" -s "$sock" list --stats
+echo
 echo "== lvsctl -s $sock status"
 "$lvsctl" -s "$sock" status
-echo
-echo "== lvsctl -s $sock status --json"
-"$lvsctl" -s "$sock" status --json
 echo
 echo "== the daemon's log so far"
 cat "$work/lvsd.log"
 echo
-echo "Try: $lvsctl -s $sock status    (edit $conf, then: $lvsctl -s $sock reload)"
+echo "Try: curl http://127.0.0.1:8080/; $lvsctl -s $sock list; $lvsctl -s $sock status --json"
+echo "     (edit $conf, then: $lvsctl -s $sock reload)"
 if [ -n "${DEMO_SECONDS:-}" ]; then
 	sleep "$DEMO_SECONDS"
 else

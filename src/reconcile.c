@@ -1,0 +1,204 @@
+/*
+ * reconcile.c - diff the desired table against the core's and apply the
+ * difference: services gone are deleted, new ones added, changed ones
+ * edited in place; within a service the same for destinations. A weight
+ * change is an edit, never a delete and add, so connections survive it.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "reconcile.h"
+
+static struct fwd_service_key service_key(const struct cfg_service *s)
+{
+	struct fwd_service_key k = { .protocol = s->protocol, .fwmark = s->fwmark };
+
+	if (s->fwmark) {
+		/* A fwmark service has the family of its real servers (IPv4 if none). */
+		k.fwmark_af = s->n_real_servers ? s->real_servers[0].address.af : AF_INET;
+	} else {
+		k.addr = s->address;
+	}
+	return k;
+}
+
+void reconcile_service_conf(const struct cfg *cfg, const struct cfg_service *s,
+			    struct fwd_service_conf *out)
+{
+	unsigned maxlen;
+
+	memset(out, 0, sizeof(*out));
+	out->key = service_key(s);
+	out->name = s->name;
+	out->scheduler = s->scheduler;
+	out->proxy_protocol = s->proxy_protocol;
+	out->timeout_tcp = cfg->global.timeouts.tcp;
+	out->timeout_tcpfin = cfg->global.timeouts.tcpfin;
+	out->timeout_udp = cfg->global.timeouts.udp;
+	if (s->persistence.enabled) {
+		maxlen = (s->fwmark ? out->key.fwmark_af : s->address.af) == AF_INET ? 32 : 128;
+		out->flags |= FWD_SVC_PERSISTENT;
+		out->persistence_timeout = s->persistence.timeout;
+		out->persistence_plen = s->persistence.netmask_len > maxlen
+			? (uint8_t)maxlen : s->persistence.netmask_len;
+	}
+}
+
+void reconcile_dest_conf(const struct cfg_service *s, const struct cfg_real_server *rs,
+			 struct fwd_dest_conf *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->addr = rs->address;
+	if (!out->addr.port)
+		out->addr.port = s->address.port;
+	out->weight = rs->weight;
+	out->method = rs->forwarding;
+	out->u_threshold = rs->upper_threshold;
+	out->l_threshold = rs->lower_threshold;
+}
+
+static bool service_conf_equal(const struct fwd_service_conf *a,
+			       const struct fwd_service_conf *b)
+{
+	return a->scheduler == b->scheduler && a->flags == b->flags &&
+	       a->persistence_timeout == b->persistence_timeout &&
+	       a->persistence_plen == b->persistence_plen &&
+	       a->proxy_protocol == b->proxy_protocol &&
+	       a->timeout_tcp == b->timeout_tcp && a->timeout_tcpfin == b->timeout_tcpfin &&
+	       a->timeout_udp == b->timeout_udp;
+}
+
+static bool dest_conf_equal(const struct fwd_dest_conf *a, const struct fwd_dest_conf *b)
+{
+	return a->weight == b->weight && a->method == b->method &&
+	       a->u_threshold == b->u_threshold && a->l_threshold == b->l_threshold;
+}
+
+static const struct cfg_service *find_cfg_service(const struct cfg *cfg,
+						  const struct fwd_service_key *k)
+{
+	for (size_t i = 0; i < cfg->n_services; i++) {
+		struct fwd_service_key ck = service_key(&cfg->services[i]);
+
+		if (fwd_service_key_equal(&ck, k))
+			return &cfg->services[i];
+	}
+	return NULL;
+}
+
+static const struct fwd_service_info *find_info(const struct fwd_table *t,
+						const struct fwd_service_key *k)
+{
+	for (size_t i = 0; i < t->n_services; i++)
+		if (fwd_service_key_equal(&t->services[i].conf.key, k))
+			return &t->services[i];
+	return NULL;
+}
+
+/* Log a refused operation in one shape, and count it. */
+static void refused(struct logger *log, struct reconcile_result *res,
+		    const char *what, const char *label, const char *err)
+{
+	log_error(log, "forwarding core refused to %s %s: %s", what, label, err);
+	res->failures++;
+}
+
+static void sync_dests(struct fwd *f, const struct cfg_service *s,
+		       const struct fwd_service_info *have, struct logger *log,
+		       struct reconcile_result *res)
+{
+	struct fwd_service_key k = service_key(s);
+	char err[256], a[ADDR_STRLEN];
+
+	for (size_t i = 0; have && i < have->n_dests; i++) {
+		const struct lvs_addr *addr = &have->dests[i].conf.addr;
+		bool wanted = false;
+
+		for (size_t j = 0; j < s->n_real_servers && !wanted; j++) {
+			struct fwd_dest_conf dc;
+
+			reconcile_dest_conf(s, &s->real_servers[j], &dc);
+			wanted = addr_equal(&dc.addr, addr);
+		}
+		if (wanted)
+			continue;
+		if (f->ops->dest_del(f, &k, addr, err, sizeof(err)) < 0)
+			refused(log, res, "remove real server", addr_format(addr, a, sizeof(a)), err);
+		else
+			res->dests_removed++;
+	}
+	for (size_t j = 0; j < s->n_real_servers; j++) {
+		struct fwd_dest_conf dc;
+		const struct fwd_dest_info *cur = NULL;
+
+		reconcile_dest_conf(s, &s->real_servers[j], &dc);
+		for (size_t i = 0; have && i < have->n_dests && !cur; i++)
+			if (addr_equal(&have->dests[i].conf.addr, &dc.addr))
+				cur = &have->dests[i];
+		if (cur && dest_conf_equal(&cur->conf, &dc))
+			continue;
+		if ((cur ? f->ops->dest_edit : f->ops->dest_add)(f, &k, &dc, err, sizeof(err)) < 0)
+			refused(log, res, cur ? "change real server" : "add real server",
+				addr_format(&dc.addr, a, sizeof(a)), err);
+		else if (cur)
+			res->dests_changed++;
+		else
+			res->dests_added++;
+	}
+}
+
+static void sync_service(struct fwd *f, const struct cfg *cfg, const struct cfg_service *s,
+			 const struct fwd_table *t, struct logger *log,
+			 struct reconcile_result *res)
+{
+	struct fwd_service_conf want;
+	const struct fwd_service_info *have;
+	char err[256], label[128];
+
+	reconcile_service_conf(cfg, s, &want);
+	have = find_info(t, &want.key);
+	cfg_service_label(s, label, sizeof(label));
+	if (!have) {
+		if (f->ops->service_add(f, &want, err, sizeof(err)) < 0) {
+			refused(log, res, "add virtual service", label, err);
+			return;
+		}
+		res->services_added++;
+	} else if (!service_conf_equal(&have->conf, &want)) {
+		if (f->ops->service_edit(f, &want, err, sizeof(err)) < 0)
+			refused(log, res, "change virtual service", label, err);
+		else
+			res->services_changed++;
+	}
+	sync_dests(f, s, have, log, res);
+}
+
+int reconcile(struct fwd *f, const struct cfg *cfg, struct logger *log,
+	      struct reconcile_result *res)
+{
+	struct fwd_table t;
+	char err[256];
+
+	memset(res, 0, sizeof(*res));
+	if (f->ops->table(f, &t, err, sizeof(err)) < 0) {
+		log_error(log, "cannot read the forwarding table: %s", err);
+		return -1;
+	}
+	for (size_t i = 0; i < t.n_services; i++) {
+		const struct fwd_service_key *k = &t.services[i].conf.key;
+
+		if (find_cfg_service(cfg, k))
+			continue;
+		if (f->ops->service_del(f, k, err, sizeof(err)) < 0)
+			refused(log, res, "remove virtual service",
+				t.services[i].conf.name ? t.services[i].conf.name : "?", err);
+		else
+			res->services_removed++;
+	}
+	for (size_t i = 0; i < cfg->n_services; i++)
+		sync_service(f, cfg, &cfg->services[i], &t, log, res);
+	fwd_table_free(&t);
+	return res->failures ? -1 : 0;
+}

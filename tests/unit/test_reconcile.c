@@ -1,0 +1,317 @@
+/*
+ * test_reconcile.c - reconcile against a fake forwarding core that keeps
+ * its table in memory and records every call: a reload applies exactly
+ * the difference, a weight change is an edit (never delete and add), and
+ * a refused operation is counted while the rest still goes in.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "reconcile.h"
+
+#define MAX_SVC 8
+#define MAX_DEST 8
+
+struct fake {
+	struct fwd_service_info svc[MAX_SVC];
+	struct fwd_dest_info dest[MAX_SVC][MAX_DEST];
+	size_t n;
+	char calls[2048];		/* "svc+ dst+ dst~ ..." in call order */
+	const char *refuse;		/* a call name to refuse, e.g. "dst+" */
+};
+
+static struct fake *fake_of(struct fwd *f) { return f->priv; }
+
+static int record(struct fwd *f, const char *what, char *err, size_t errlen)
+{
+	struct fake *k = fake_of(f);
+
+	strcat(k->calls, what);
+	strcat(k->calls, " ");
+	if (k->refuse && strcmp(k->refuse, what) == 0) {
+		snprintf(err, errlen, "refused by the test");
+		return -1;
+	}
+	return 0;
+}
+
+static int find_svc(struct fake *k, const struct fwd_service_key *key)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (fwd_service_key_equal(&k->svc[i].conf.key, key))
+			return (int)i;
+	return -1;
+}
+
+static int find_dest(struct fake *k, int s, const struct lvs_addr *a)
+{
+	for (size_t i = 0; i < k->svc[s].n_dests; i++)
+		if (addr_equal(&k->dest[s][i].conf.addr, a))
+			return (int)i;
+	return -1;
+}
+
+static int f_svc_add(struct fwd *f, const struct fwd_service_conf *c, char *e, size_t l)
+{
+	struct fake *k = fake_of(f);
+
+	if (record(f, "svc+", e, l) < 0)
+		return -1;
+	memset(&k->svc[k->n], 0, sizeof(k->svc[0]));
+	k->svc[k->n].conf = *c;
+	k->svc[k->n].dests = k->dest[k->n];
+	k->n++;
+	return 0;
+}
+
+static int f_svc_edit(struct fwd *f, const struct fwd_service_conf *c, char *e, size_t l)
+{
+	struct fake *k = fake_of(f);
+
+	if (record(f, "svc~", e, l) < 0)
+		return -1;
+	k->svc[find_svc(k, &c->key)].conf = *c;
+	return 0;
+}
+
+static int f_svc_del(struct fwd *f, const struct fwd_service_key *key, char *e, size_t l)
+{
+	struct fake *k = fake_of(f);
+	int s = find_svc(k, key);
+
+	if (record(f, "svc-", e, l) < 0)
+		return -1;
+	for (size_t i = (size_t)s; i + 1 < k->n; i++) {
+		k->svc[i] = k->svc[i + 1];
+		memcpy(k->dest[i], k->dest[i + 1], sizeof(k->dest[i]));
+		k->svc[i].dests = k->dest[i];
+	}
+	k->n--;
+	return 0;
+}
+
+static int f_dst_add(struct fwd *f, const struct fwd_service_key *key,
+		     const struct fwd_dest_conf *d, char *e, size_t l)
+{
+	struct fake *k = fake_of(f);
+	int s = find_svc(k, key);
+
+	if (record(f, "dst+", e, l) < 0)
+		return -1;
+	memset(&k->dest[s][k->svc[s].n_dests], 0, sizeof(k->dest[0][0]));
+	k->dest[s][k->svc[s].n_dests++].conf = *d;
+	return 0;
+}
+
+static int f_dst_edit(struct fwd *f, const struct fwd_service_key *key,
+		      const struct fwd_dest_conf *d, char *e, size_t l)
+{
+	struct fake *k = fake_of(f);
+	int s = find_svc(k, key);
+
+	if (record(f, "dst~", e, l) < 0)
+		return -1;
+	k->dest[s][find_dest(k, s, &d->addr)].conf = *d;
+	return 0;
+}
+
+static int f_dst_del(struct fwd *f, const struct fwd_service_key *key,
+		     const struct lvs_addr *a, char *e, size_t l)
+{
+	struct fake *k = fake_of(f);
+	int s = find_svc(k, key), d = find_dest(k, s, a);
+
+	if (record(f, "dst-", e, l) < 0)
+		return -1;
+	for (size_t i = (size_t)d; i + 1 < k->svc[s].n_dests; i++)
+		k->dest[s][i] = k->dest[s][i + 1];
+	k->svc[s].n_dests--;
+	return 0;
+}
+
+/* A deep copy, as a real core hands out a snapshot the caller frees. */
+static int f_table(struct fwd *f, struct fwd_table *t, char *e, size_t l)
+{
+	struct fake *k = fake_of(f);
+
+	(void)e;
+	(void)l;
+	t->n_services = k->n;
+	t->services = calloc(k->n ? k->n : 1, sizeof(*t->services));
+	for (size_t i = 0; i < k->n; i++) {
+		t->services[i] = k->svc[i];
+		t->services[i].dests = calloc(MAX_DEST, sizeof(struct fwd_dest_info));
+		memcpy(t->services[i].dests, k->dest[i], sizeof(k->dest[i]));
+	}
+	return 0;
+}
+
+static const struct fwd_ops fake_ops = {
+	.name = "fake", .service_add = f_svc_add, .service_edit = f_svc_edit,
+	.service_del = f_svc_del, .dest_add = f_dst_add, .dest_edit = f_dst_edit,
+	.dest_del = f_dst_del, .table = f_table,
+};
+
+static const char base_yaml[] =
+	"virtual_services:\n"
+	"  - name: web\n"
+	"    address: 10.0.0.1:80\n"
+	"    real_servers:\n"
+	"      - {address: 10.0.0.11:80, weight: 1}\n"
+	"      - {address: 10.0.0.12:80, weight: 2}\n"
+	"  - name: dns\n"
+	"    address: 10.0.0.1:53\n"
+	"    protocol: udp\n"
+	"    real_servers:\n"
+	"      - {address: 10.0.0.21}\n";
+
+static struct cfg *cfg_of(const char *yaml)
+{
+	struct cfg_diag d;
+	struct cfg *c;
+
+	cfg_diag_init(&d, "t.yaml");
+	c = cfg_load_buffer("t.yaml", yaml, strlen(yaml), &d);
+	cfg_diag_print(&d, stderr);
+	assert_non_null(c);
+	cfg_diag_free(&d);
+	return c;
+}
+
+/* Apply yaml; the calls made must be exactly `want`. */
+static void apply(struct fwd *f, struct logger *lg, const char *yaml,
+		  const char *want, int want_rc)
+{
+	struct fake *k = fake_of(f);
+	struct reconcile_result r;
+	struct cfg *c = cfg_of(yaml);
+
+	k->calls[0] = '\0';
+	assert_int_equal(reconcile(f, c, lg, &r), want_rc);
+	assert_string_equal(k->calls, want);
+	cfg_free(c);
+}
+
+static int setup(void **state)
+{
+	struct fwd *f = calloc(1, sizeof(*f));
+	struct logger *lg = calloc(1, sizeof(*lg));
+
+	f->ops = &fake_ops;
+	f->priv = calloc(1, sizeof(struct fake));
+	logger_init(lg, "test");
+	lg->level = LOG_LVL_ERROR;
+	state[0] = f;
+	state[1] = lg;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fwd *f = state[0];
+
+	free(f->priv);
+	free(f);
+	free(state[1]);
+	return 0;
+}
+
+static void test_first_apply_and_idempotence(void **state)
+{
+	struct fwd *f = state[0];
+	struct fake *k = fake_of(f);
+
+	apply(f, state[1], base_yaml, "svc+ dst+ dst+ svc+ dst+ ", 0);
+	assert_int_equal(k->n, 2);
+	assert_int_equal(k->svc[1].dests[0].conf.addr.port, 53);	/* inherits the port */
+	apply(f, state[1], base_yaml, "", 0);	/* nothing changed: nothing done */
+}
+
+static void test_weight_change_is_an_edit(void **state)
+{
+	struct fwd *f = state[0];
+	char *y = strdup(base_yaml);
+
+	apply(f, state[1], base_yaml, "svc+ dst+ dst+ svc+ dst+ ", 0);
+	memcpy(strstr(y, "weight: 2"), "weight: 5", 9);
+	apply(f, state[1], y, "dst~ ", 0);
+	assert_int_equal(fake_of(f)->dest[0][1].conf.weight, 5);
+	free(y);
+}
+
+static void test_add_remove_servers_and_services(void **state)
+{
+	struct fwd *f = state[0];
+	static const char next[] =
+		"virtual_services:\n"
+		"  - name: web\n"
+		"    address: 10.0.0.1:80\n"
+		"    scheduler: rr\n"
+		"    real_servers:\n"
+		"      - {address: 10.0.0.12:80, weight: 2}\n"
+		"      - {address: 10.0.0.13:80}\n";
+
+	apply(f, state[1], base_yaml, "svc+ dst+ dst+ svc+ dst+ ", 0);
+	/* dns goes, web changes scheduler, .11 leaves, .13 arrives, .12 untouched */
+	apply(f, state[1], next, "svc- svc~ dst- dst+ ", 0);
+	assert_int_equal(fake_of(f)->n, 1);
+	assert_int_equal(fake_of(f)->svc[0].conf.scheduler, SCHED_RR);
+}
+
+static void test_refusal_is_counted_and_the_rest_goes_in(void **state)
+{
+	struct fwd *f = state[0];
+	struct reconcile_result r;
+	struct cfg *c = cfg_of(base_yaml);
+
+	fake_of(f)->refuse = "dst+";
+	assert_int_equal(reconcile(f, c, state[1], &r), -1);
+	assert_int_equal(r.failures, 3);
+	assert_int_equal(r.services_added, 2);
+	fake_of(f)->refuse = NULL;
+	/* The next pass retries what failed, and only that. */
+	assert_int_equal(reconcile(f, c, state[1], &r), 0);
+	assert_int_equal(r.dests_added, 3);
+	assert_int_equal(r.services_added, 0);
+	cfg_free(c);
+}
+
+static void test_persistence_conf(void **state)
+{
+	struct cfg *c = cfg_of("virtual_services:\n"
+			       "  - address: 10.0.0.1:443\n"
+			       "    persistence: {timeout: 10m, netmask: 255.255.255.0}\n"
+			       "  - address: 10.0.0.1:444\n"
+			       "    persistence: {timeout: 30}\n");
+	struct fwd_service_conf sc;
+
+	(void)state;
+	reconcile_service_conf(c, &c->services[0], &sc);
+	assert_true(sc.flags & FWD_SVC_PERSISTENT);
+	assert_int_equal(sc.persistence_timeout, 600000);
+	assert_int_equal(sc.persistence_plen, 24);
+	reconcile_service_conf(c, &c->services[1], &sc);
+	assert_int_equal(sc.persistence_plen, 32);	/* no netmask: the host */
+	cfg_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_first_apply_and_idempotence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_weight_change_is_an_edit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_add_remove_servers_and_services, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusal_is_counted_and_the_rest_goes_in, setup, teardown),
+		cmocka_unit_test(test_persistence_conf),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
