@@ -170,8 +170,22 @@ is "$(spread 30 "$URL")" "rs1 0 rs2 15 rs3 15 " "removal: new connections go to 
 
 # ---- a real server dies ---------------------------------------------------------
 
-reload_with rr 1 1 1
+# conns_of ADDR: "ACTIVE INACTIVE" of a real server in lvsctl list.
+conns_of() { ctl list && awk -v a="$1:80" '$2 == a { print $5, $6 }' <<<"$CTL_OUT"; }
+rs3_idle() { [ "$(conns_of "$RS3")" = "0 0" ]; }
+
+reload_with rr 0 0 1
+hold
+sleep 0.7
 lab_stop "$RS3_PID" || diag "rs3 did not stop cleanly"
+wait "$HOLD"
+is "$(tr '\n' ' ' <"$T/hold.out")" "rs3 " "rs3 dies mid-connection: the client's connection ends with it"
+if wait_for 3 rs3_idle; then
+	pass "rs3 dies mid-connection: lvsd drops the connection (0 active, 0 inactive)"
+else
+	fail "rs3 dies mid-connection: lvsd drops the connection" "$(conns_of "$RS3")"
+fi
+reload_with rr 1 1 1
 got=$(spread 90 "$URL")
 is "$(awk '{ print $2 + $4 + $6 }' <<<"$got")" 90 \
 	"rs3 dead: all 90 requests answered, refusals passed to the next pick ($got)"
