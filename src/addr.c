@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "addr.h"
 
@@ -221,4 +222,36 @@ bool addr_ip_equal(const struct lvs_addr *a, const struct lvs_addr *b)
 bool addr_equal(const struct lvs_addr *a, const struct lvs_addr *b)
 {
 	return addr_ip_equal(a, b) && a->port == b->port;
+}
+
+unsigned addr_to_sockaddr(const struct lvs_addr *a, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->af == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr = a->ip.v4;
+		sin->sin_port = htons(a->port);
+		return sizeof(*sin);
+	}
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_addr = a->ip.v6;
+	sin6->sin6_port = htons(a->port);
+	return sizeof(*sin6);
+}
+
+void addr_from_sockaddr(const struct sockaddr_storage *ss, struct lvs_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->af = ss->ss_family;
+	if (ss->ss_family == AF_INET) {
+		a->ip.v4 = ((const struct sockaddr_in *)ss)->sin_addr;
+		a->port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	} else {
+		a->ip.v6 = ((const struct sockaddr_in6 *)ss)->sin6_addr;
+		a->port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	}
 }

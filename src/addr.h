@@ -51,6 +51,12 @@ const char *addr_format(const struct lvs_addr *a, char *buf, size_t len);
 /* The IP only, never a port or brackets. */
 const char *addr_format_ip(const struct lvs_addr *a, char *buf, size_t len);
 
+struct sockaddr_storage;
+
+/* To and from the socket API's form. addr_to_sockaddr returns the length. */
+unsigned addr_to_sockaddr(const struct lvs_addr *a, struct sockaddr_storage *ss);
+void addr_from_sockaddr(const struct sockaddr_storage *ss, struct lvs_addr *a);
+
 bool addr_ip_equal(const struct lvs_addr *a, const struct lvs_addr *b);
 /* Same family, IP and port. */
 bool addr_equal(const struct lvs_addr *a, const struct lvs_addr *b);

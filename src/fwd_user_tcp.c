@@ -334,25 +334,10 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 static int tconn_connect(struct tconn *t, struct udest *d)
 {
 	const struct lvs_addr *a = &d->conf.addr;
-	struct sockaddr_storage ss = { 0 };
-	socklen_t sl;
+	struct sockaddr_storage ss;
+	socklen_t sl = (socklen_t)addr_to_sockaddr(a, &ss);
 	int one = 1, fd;
 
-	if (a->af == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_addr = a->ip.v4;
-		sin->sin_port = htons(a->port);
-		sl = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_addr = a->ip.v6;
-		sin6->sin6_port = htons(a->port);
-		sl = sizeof(*sin6);
-	}
 	fd = socket(a->af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
@@ -408,19 +393,6 @@ static void tconn_next(struct tconn *t, const char *why)
 	uconn_detach(&t->uc);
 	uconn_attach(&t->uc, d, NULL);
 	tconn_try(t, d);
-}
-
-static void addr_from_sockaddr(const struct sockaddr_storage *ss, struct lvs_addr *a)
-{
-	memset(a, 0, sizeof(*a));
-	a->af = ss->ss_family;
-	if (ss->ss_family == AF_INET) {
-		a->ip.v4 = ((const struct sockaddr_in *)ss)->sin_addr;
-		a->port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
-	} else {
-		a->ip.v6 = ((const struct sockaddr_in6 *)ss)->sin6_addr;
-		a->port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-	}
 }
 
 static void tconn_start(struct uservice *s, int fd, const struct sockaddr_storage *ss)
@@ -519,7 +491,7 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
  */
 int usock_bind(const struct lvs_addr *a, int type, char *err, size_t errlen)
 {
-	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_storage ss;
 	socklen_t sl;
 	int one = 1, fd = socket(a->af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	char t[ADDR_STRLEN];
@@ -530,23 +502,12 @@ int usock_bind(const struct lvs_addr *a, int type, char *err, size_t errlen)
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (a->af == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
 		setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
-		sin->sin_family = AF_INET;
-		sin->sin_addr = a->ip.v4;
-		sin->sin_port = htons(a->port);
-		sl = sizeof(*sin);
 	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
 		setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_addr = a->ip.v6;
-		sin6->sin6_port = htons(a->port);
-		sl = sizeof(*sin6);
 	}
+	sl = (socklen_t)addr_to_sockaddr(a, &ss);
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
 		snprintf(err, errlen, "cannot bind %s: %s", addr_format(a, t, sizeof(t)),
 			 strerror(errno));

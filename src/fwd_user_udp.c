@@ -72,45 +72,13 @@ static void uconn_close_udp(struct uconn *c, const char *why)
 	flow_free((struct uflow *)c);
 }
 
-static socklen_t to_sockaddr(const struct lvs_addr *a, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->af == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_addr = a->ip.v4;
-		sin->sin_port = htons(a->port);
-		return sizeof(*sin);
-	}
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_addr = a->ip.v6;
-	sin6->sin6_port = htons(a->port);
-	return sizeof(*sin6);
-}
-
-static void from_sockaddr(const struct sockaddr_storage *ss, struct lvs_addr *a)
-{
-	memset(a, 0, sizeof(*a));
-	a->af = ss->ss_family;
-	if (ss->ss_family == AF_INET) {
-		a->ip.v4 = ((const struct sockaddr_in *)ss)->sin_addr;
-		a->port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
-	} else {
-		a->ip.v6 = ((const struct sockaddr_in6 *)ss)->sin6_addr;
-		a->port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-	}
-}
-
 /* Replies from the real server go back to the client from the VIP. */
 static void on_reply(evutil_socket_t fd, short what, void *arg)
 {
 	struct uflow *f = arg;
 	char buf[UDP_MAX_DGRAM];
 	struct sockaddr_storage ss;
-	socklen_t sl = to_sockaddr(&f->client, &ss);
+	socklen_t sl = (socklen_t)addr_to_sockaddr(&f->client, &ss);
 
 	(void)what;
 	for (int k = 0; k < UDP_BATCH; k++) {
@@ -138,7 +106,7 @@ static struct uflow *flow_new(struct uservice *s, const struct lvs_addr *client)
 	if (!f)
 		return NULL;
 	f->fd = socket(d->conf.addr.af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	sl = to_sockaddr(&d->conf.addr, &ss);
+	sl = (socklen_t)addr_to_sockaddr(&d->conf.addr, &ss);
 	if (f->fd < 0 || connect(f->fd, (struct sockaddr *)&ss, sl) < 0) {
 		log_warning(s->core->log, "udp %s: cannot open a flow: %s",
 			    s->name ? s->name : "-", strerror(errno));
@@ -173,7 +141,7 @@ static void on_datagram(evutil_socket_t fd, short what, void *arg)
 
 		if (n < 0)
 			return;
-		from_sockaddr(&ss, &client);
+		addr_from_sockaddr(&ss, &client);
 		f = flow_find(s, &client);
 		if (!f && s->core->n_conns >= s->core->max_conns) {
 			s->core->refused++;

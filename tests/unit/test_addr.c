@@ -11,6 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <sys/socket.h>
+
 #include "addr.h"
 
 static void parse_ok(const char *s, enum addr_port_rule rule, const char *want)
@@ -128,6 +130,24 @@ static void test_equality(void **state)
 	assert_true(addr_equal(&a, &a));
 }
 
+static void test_sockaddr_round_trip(void **state)
+{
+	static const char *const cases[] = { "10.0.0.1:80", "[2001:db8::1]:65535" };
+	struct sockaddr_storage ss;
+	struct lvs_addr a, b;
+	char err[64], buf[ADDR_STRLEN];
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(addr_parse(cases[i], ADDR_PORT_REQUIRED, &a, err, sizeof(err)), 0);
+		assert_int_equal(addr_to_sockaddr(&a, &ss), i ? sizeof(struct sockaddr_in6)
+							       : sizeof(struct sockaddr_in));
+		addr_from_sockaddr(&ss, &b);
+		assert_true(addr_equal(&a, &b));
+		assert_string_equal(addr_format(&b, buf, sizeof(buf)), cases[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -136,6 +156,7 @@ int main(void)
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_netmasks),
 		cmocka_unit_test(test_equality),
+		cmocka_unit_test(test_sockaddr_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
