@@ -209,6 +209,7 @@ struct cfg_sync_group {
 struct cfg_timeouts {
 	uint64_t set;
 	cfg_ms tcp, tcpfin, udp;
+	cfg_ms connect;			/* userspace core: to a real server */
 };
 
 struct cfg_lvs_sync {

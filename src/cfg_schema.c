@@ -76,6 +76,7 @@ static const struct cfg_field timeouts_fields[] = {
 	F_DUR(struct cfg_timeouts, "tcp", tcp, 1, S(86400 * 7)),
 	F_DUR(struct cfg_timeouts, "tcpfin", tcpfin, 1, S(86400 * 7)),
 	F_DUR(struct cfg_timeouts, "udp", udp, 1, S(86400 * 7)),
+	F_DUR(struct cfg_timeouts, "connect", connect, 1, S(3600)),
 };
 static const struct cfg_schema timeouts_schema = {
 	OBJECT(struct cfg_timeouts, "timeouts", timeouts_fields),
@@ -123,6 +124,7 @@ void cfg_global_defaults(struct cfg_global *g)
 	g->timeouts.tcp = S(900);
 	g->timeouts.tcpfin = S(120);
 	g->timeouts.udp = S(300);
+	g->timeouts.connect = S(5);
 	g->max_conns = 100000;
 }
 

@@ -48,6 +48,7 @@ struct fwd_service_conf {
 	uint8_t persistence_plen;	/* netmask as a prefix length */
 	enum cfg_proxy_proto proxy_protocol;
 	cfg_ms timeout_tcp, timeout_tcpfin, timeout_udp;
+	cfg_ms timeout_connect;		/* userspace core: connecting to a real server */
 };
 
 struct fwd_dest_conf {

@@ -28,7 +28,6 @@
 
 #define TCONN_BUF 16384
 #define TCONN_MAX_TRIES 8
-#define TCONN_CONNECT_TIMEOUT_MS 5000
 #define ACCEPT_BATCH 64
 
 enum { CLIENT = 0, SERVER = 1 };
@@ -354,7 +353,7 @@ static int tconn_connect(struct tconn *t, struct udest *d)
 	event_assign(&t->wr[SERVER], t->svc->core->base, fd, EV_WRITE | EV_PERSIST, on_write, t);
 	t->connecting = true;
 	event_add(&t->wr[SERVER], NULL);
-	tconn_arm_timer(t, TCONN_CONNECT_TIMEOUT_MS);
+	tconn_arm_timer(t, t->svc->conf.timeout_connect);
 	return 0;
 }
 
@@ -549,7 +548,7 @@ void utcp_conn_fill_info(const struct uconn *c, struct fwd_conn_info *out)
 	out->dest = c->dest ? c->dest->conf.addr : out->virt;
 	if (t->connecting) {
 		out->state = FWD_CONN_SYN_RECV;
-		limit = TCONN_CONNECT_TIMEOUT_MS;
+		limit = t->svc->conf.timeout_connect;
 	} else if (t->eof[CLIENT] || t->eof[SERVER]) {
 		out->state = t->eof[CLIENT] ? FWD_CONN_FIN_WAIT : FWD_CONN_CLOSE_WAIT;
 		limit = t->svc->conf.timeout_tcpfin;

@@ -37,6 +37,7 @@ void reconcile_service_conf(const struct cfg *cfg, const struct cfg_service *s,
 	out->timeout_tcp = cfg->global.timeouts.tcp;
 	out->timeout_tcpfin = cfg->global.timeouts.tcpfin;
 	out->timeout_udp = cfg->global.timeouts.udp;
+	out->timeout_connect = cfg->global.timeouts.connect;
 	if (s->persistence.enabled) {
 		maxlen = (s->fwmark ? out->key.fwmark_af : s->address.af) == AF_INET ? 32 : 128;
 		out->flags |= FWD_SVC_PERSISTENT;
@@ -67,7 +68,7 @@ static bool service_conf_equal(const struct fwd_service_conf *a,
 	       a->persistence_plen == b->persistence_plen &&
 	       a->proxy_protocol == b->proxy_protocol &&
 	       a->timeout_tcp == b->timeout_tcp && a->timeout_tcpfin == b->timeout_tcpfin &&
-	       a->timeout_udp == b->timeout_udp;
+	       a->timeout_udp == b->timeout_udp && a->timeout_connect == b->timeout_connect;
 }
 
 static bool dest_conf_equal(const struct fwd_dest_conf *a, const struct fwd_dest_conf *b)

@@ -45,6 +45,7 @@ static void test_defaults_global(void **state)
 	assert_int_equal(g->timeouts.tcp, S(900));
 	assert_int_equal(g->timeouts.tcpfin, S(120));
 	assert_int_equal(g->timeouts.udp, S(300));
+	assert_int_equal(g->timeouts.connect, S(5));
 	assert_int_equal(g->max_conns, 100000);
 	assert_null(g->lvs_sync.interface);
 	assert_int_equal(cfg->n_vrrp + cfg->n_sync_groups + cfg->n_services, 0);

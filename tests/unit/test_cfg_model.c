@@ -54,6 +54,7 @@ static void test_full_global(void **state)
 	assert_int_equal(g->timeouts.tcp, S(900));
 	assert_int_equal(g->timeouts.tcpfin, S(120));
 	assert_int_equal(g->timeouts.udp, S(300));
+	assert_int_equal(g->timeouts.connect, S(3));
 	assert_int_equal(g->max_conns, 50000);
 	assert_string_equal(g->lvs_sync.interface, "eth0");
 	assert_int_equal(g->lvs_sync.syncid, 1);
