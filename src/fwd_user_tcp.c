@@ -27,6 +27,8 @@
 #include "proxy_proto.h"
 
 #define TCONN_BUF 16384
+#define TCONN_PIPE_AFTER 2		/* full reads in a row before splicing */
+#define TCONN_SPLICE_MAX 65536		/* a pipe's default capacity */
 #define TCONN_MAX_TRIES 8
 #define ACCEPT_BATCH 64
 
@@ -37,12 +39,20 @@ struct tbuf {
 	uint32_t off, len;
 };
 
+/* A bulk direction's pipe: splice() moves bytes through it without a copy. */
+struct tpipe {
+	int rd, wr;
+	size_t len;			/* bytes in the pipe, not yet written out */
+};
+
 struct tconn {
 	struct uconn uc;		/* first: the core sees a struct uconn */
 	struct uservice *svc;
 	int fd[2];
 	struct event rd[2], wr[2], timer;
 	struct tbuf pending[2];		/* read from side i, not yet written to !i */
+	struct tpipe *pipe[2];		/* side i is bulk: it goes by splice */
+	uint8_t full_reads[2];		/* full buffers read in a row from side i */
 	bool connecting, eof[2], shut[2];
 	struct lvs_addr client;
 	uint64_t last_ms;		/* last byte moved, for the idle timeout */
@@ -69,6 +79,38 @@ static void count_packets(struct tconn *t)
 		udest_count(t->uc.dest, ti.tcpi_segs_in, ti.tcpi_segs_out, 0, 0);
 }
 
+static void pipe_free(struct tpipe *p)
+{
+	if (!p)
+		return;
+	close(p->rd);
+	close(p->wr);
+	free(p);
+}
+
+/* NULL when out of memory or descriptors: the connection just keeps copying. */
+static struct tpipe *pipe_new(void)
+{
+	struct tpipe *p = calloc(1, sizeof(*p));
+	int fds[2];
+
+	if (!p)
+		return NULL;
+	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0) {
+		free(p);
+		return NULL;
+	}
+	p->rd = fds[0];
+	p->wr = fds[1];
+	return p;
+}
+
+/* What side i sent that side !i has not taken yet. */
+static size_t pending_len(const struct tconn *t, int i)
+{
+	return t->pending[i].len + (t->pipe[i] ? t->pipe[i]->len : 0);
+}
+
 static void tconn_free(struct tconn *t)
 {
 	for (int i = 0; i < 2; i++) {
@@ -78,6 +120,7 @@ static void tconn_free(struct tconn *t)
 			close(t->fd[i]);
 		}
 		free(t->pending[i].data);
+		pipe_free(t->pipe[i]);
 	}
 	event_del(&t->timer);
 	uconn_detach(&t->uc);
@@ -121,7 +164,7 @@ static bool pass_fin(struct tconn *t, int i)
 {
 	int o = !i;
 
-	if (t->eof[i] && !t->shut[o] && t->pending[i].len == 0) {
+	if (t->eof[i] && !t->shut[o] && pending_len(t, i) == 0) {
 		shutdown(t->fd[o], SHUT_WR);
 		t->shut[o] = true;
 	}
@@ -169,12 +212,76 @@ static void on_eof(struct tconn *t, int i)
 	tconn_arm_timer(t, fin_ms ? fin_ms : 1);
 }
 
+/* Move what side i's pipe holds on to side !i. -1 if that closed t. */
+static int pipe_drain(struct tconn *t, int i)
+{
+	struct tpipe *p = t->pipe[i];
+
+	while (p->len) {
+		ssize_t w = splice(p->rd, NULL, t->fd[!i], NULL, p->len,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+
+		if (w < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return 0;
+			tconn_close(t, strerror(errno));
+			return -1;
+		}
+		p->len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Bulk data: socket to pipe to socket, never through lvsd's memory. */
+static void tconn_splice(struct tconn *t, int i)
+{
+	struct tpipe *p = t->pipe[i];
+	ssize_t n = splice(t->fd[i], NULL, p->wr, NULL, TCONN_SPLICE_MAX,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+
+	if (n == 0) {
+		on_eof(t, i);
+		return;
+	}
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			tconn_close(t, strerror(errno));
+		return;
+	}
+	count_bytes(t, i, (size_t)n);
+	t->last_ms = now_cached(t);
+	p->len = (size_t)n;
+	if (pipe_drain(t, i) < 0 || p->len == 0)
+		return;
+	event_del(&t->rd[i]);		/* back-pressure, as with the buffer */
+	event_add(&t->wr[!i], NULL);
+}
+
+/*
+ * Full buffers read in a row mean a bulk transfer: from then on side i
+ * goes by splice. Interactive traffic (requests, replies) stays on the
+ * copy path, whose one read and one write per message are cheaper.
+ */
+static void note_full_read(struct tconn *t, int i, bool full)
+{
+	if (!full) {
+		t->full_reads[i] = 0;
+		return;
+	}
+	if (++t->full_reads[i] >= TCONN_PIPE_AFTER)
+		t->pipe[i] = pipe_new();
+}
+
 static void tconn_read(struct tconn *t, int i)
 {
 	char buf[TCONN_BUF];
-	ssize_t n = recv(t->fd[i], buf, sizeof(buf), 0);
-	ssize_t w;
+	ssize_t n, w;
 
+	if (t->pipe[i]) {
+		tconn_splice(t, i);
+		return;
+	}
+	n = recv(t->fd[i], buf, sizeof(buf), 0);
 	if (n == 0) {
 		on_eof(t, i);
 		return;
@@ -195,32 +302,50 @@ static void tconn_read(struct tconn *t, int i)
 		w = 0;
 	if (w < n && hold_back(t, i, buf + w, (size_t)(n - w)) < 0)
 		tconn_close(t, "out of memory");
+	else if (w == n)
+		note_full_read(t, i, n == (ssize_t)sizeof(buf));
 }
 
-/* Side o can take more: write what side !o left pending. */
-static void tconn_flush(struct tconn *t, int o)
+/* Write what side !o left in the buffer. 1 when it is empty, 0 if not, -1 closed. */
+static int buffer_drain(struct tconn *t, int o)
 {
 	struct tbuf *b = &t->pending[!o];
 	ssize_t w = send(t->fd[o], b->data + b->off, b->len, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 	if (w < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			tconn_close(t, strerror(errno));
-		return;
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		tconn_close(t, strerror(errno));
+		return -1;
 	}
-	t->last_ms = now_cached(t);
 	b->off += (uint32_t)w;
 	b->len -= (uint32_t)w;
 	if (b->len)
-		return;
+		return 0;
 	free(b->data);
 	b->data = NULL;
 	b->off = 0;
+	return 1;
+}
+
+/* Side o can take more: write what side !o left pending, then read it again. */
+static void tconn_flush(struct tconn *t, int o)
+{
+	int i = !o;
+
+	if (t->pending[i].len) {
+		if (buffer_drain(t, o) <= 0)
+			return;
+	} else if (t->pipe[i] && t->pipe[i]->len) {
+		if (pipe_drain(t, i) < 0 || t->pipe[i]->len)
+			return;
+	}
+	t->last_ms = now_cached(t);
 	event_del(&t->wr[o]);
-	if (!t->eof[!o])
-		event_add(&t->rd[!o], NULL);
+	if (!t->eof[i])
+		event_add(&t->rd[i], NULL);
 	else
-		pass_fin(t, !o);
+		pass_fin(t, i);
 }
 
 static void on_read(evutil_socket_t fd, short what, void *arg)

@@ -205,6 +205,12 @@ like "$body" "^X-Client: $CLIENT:[0-9]+" "proxy_protocol v2: the real server see
 echoed=$(printf 'half-closed\n' | cl --send "tcp://$LAB_VIP:7")
 is "$echoed" "half-closed" "half-close: the client's FIN passes through, the echo comes back"
 
+# Bulk goes by splice after a few full reads: every byte must still arrive.
+is "$(cl --get "http://$LAB_VIP:80/size/50000000" | wc -c)" 50000000 \
+	"a 50 MB download through the proxy arrives whole"
+is "$(head -c 20000000 /dev/urandom | tee "$T/up.bin" | cl --send "tcp://$LAB_VIP:7" | cksum)" \
+	"$(cksum <"$T/up.bin")" "20 MB up and echoed back through both directions arrive intact"
+
 like "$(cl --get "http://[$LAB_VIP6]:80/")" "^rs[12]$" "IPv6 service: answered"
 
 # ---- load and limits --------------------------------------------------------------
