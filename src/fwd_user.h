@@ -104,10 +104,14 @@ void upersist_expire(struct uservice *s, uint64_t now_ms, const struct udest *on
 /* Report every template as a connection entry; cb != 0 stops. */
 int upersist_walk(const struct uservice *s, fwd_conn_cb cb, void *arg, uint64_t now_ms);
 
-/* fwd_user_tcp.c */
+/* fwd_user_listen.c */
 /* A non-blocking socket bound to a (IP_FREEBIND). fd, or -1 with err. */
 int usock_bind(const struct lvs_addr *a, int type, char *err, size_t errlen);
 int utcp_listen(struct uservice *s, char *err, size_t errlen);
+
+/* fwd_user_tcp.c */
+/* A client accepted on s: schedule it and connect to its real server. */
+void utcp_conn_start(struct uservice *s, int fd, const struct sockaddr_storage *ss);
 void utcp_conn_fill_info(const struct uconn *c, struct fwd_conn_info *out);
 bool utcp_is_tcp(const struct uconn *c);
 

@@ -9,7 +9,8 @@
  * fast side stops until it has drained, so a slow reader never makes lvsd
  * buffer without limit: the kernel's socket buffers push back instead.
  * Half-closes are passed on (a FIN from one side becomes shutdown(SHUT_WR)
- * toward the other), as IPVS passes the FIN itself.
+ * toward the other), as IPVS passes the FIN itself. Bulk directions move
+ * by splice(). fwd_user_listen.c accepts the clients.
  */
 #include "config.h"
 
@@ -30,7 +31,6 @@
 #define TCONN_PIPE_AFTER 2		/* full reads in a row before splicing */
 #define TCONN_SPLICE_MAX 65536		/* a pipe's default capacity */
 #define TCONN_MAX_TRIES 8
-#define ACCEPT_BATCH 64
 
 enum { CLIENT = 0, SERVER = 1 };
 
@@ -519,7 +519,7 @@ static void tconn_next(struct tconn *t, const char *why)
 	tconn_try(t, d);
 }
 
-static void tconn_start(struct uservice *s, int fd, const struct sockaddr_storage *ss)
+void utcp_conn_start(struct uservice *s, int fd, const struct sockaddr_storage *ss)
 {
 	struct tconn *t = calloc(1, sizeof(*t));
 	struct persist_tpl *tpl;
@@ -546,117 +546,6 @@ static void tconn_start(struct uservice *s, int fd, const struct sockaddr_storag
 	}
 	uconn_attach(&t->uc, d, tpl);
 	tconn_try(t, d);
-}
-
-static void refuse(struct uservice *s, int fd)
-{
-	struct ucore *core = s->core;
-
-	/* Logged once per power of two, so a flood cannot flood the log. */
-	core->refused++;
-	if ((core->refused & (core->refused - 1)) == 0)
-		log_warning(core->log, "max_conns %u reached: refused %llu "
-			    "connection(s) so far", core->max_conns,
-			    (unsigned long long)core->refused);
-	close(fd);
-}
-
-static void on_resume(evutil_socket_t fd, short what, void *arg)
-{
-	struct uservice *s = arg;
-
-	(void)fd;
-	(void)what;
-	event_add(&s->ev, NULL);
-}
-
-/*
- * Out of file descriptors: the pending connection stays in the backlog
- * and the listener stays readable, so stop watching it for a moment
- * rather than spin.
- */
-static void pause_accepting(struct uservice *s)
-{
-	static const struct timeval pause = { 0, 100000 };
-
-	log_error(s->core->log, "accept on %s: %s; pausing for 100ms",
-		  s->name ? s->name : "-", strerror(errno));
-	event_del(&s->ev);
-	event_add(&s->pause, &pause);
-}
-
-static void on_accept(evutil_socket_t lfd, short what, void *arg)
-{
-	struct uservice *s = arg;
-
-	(void)what;
-	for (int k = 0; k < ACCEPT_BATCH; k++) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE)
-				pause_accepting(s);
-			return;
-		}
-		if (s->core->n_conns >= s->core->max_conns)
-			refuse(s, fd);
-		else
-			tconn_start(s, fd, &ss);
-	}
-}
-
-/* ---- listening ------------------------------------------------------------ */
-
-/*
- * A socket bound to a.ip:a.port. IP_FREEBIND lets a backup director bind
- * the VIP before VRRP gives it the address, so failover needs no rebind.
- */
-int usock_bind(const struct lvs_addr *a, int type, char *err, size_t errlen)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	int one = 1, fd = socket(a->af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	char t[ADDR_STRLEN];
-
-	if (fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (a->af == AF_INET) {
-		setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
-	} else {
-		setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	}
-	sl = (socklen_t)addr_to_sockaddr(a, &ss);
-	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
-		snprintf(err, errlen, "cannot bind %s: %s", addr_format(a, t, sizeof(t)),
-			 strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-int utcp_listen(struct uservice *s, char *err, size_t errlen)
-{
-	int fd = usock_bind(&s->conf.key.addr, SOCK_STREAM, err, errlen);
-
-	if (fd < 0)
-		return -1;
-	if (listen(fd, 4096) < 0) {
-		snprintf(err, errlen, "listen: %s", strerror(errno));
-		close(fd);
-		return -1;
-	}
-	s->fd = fd;
-	event_assign(&s->ev, s->core->base, fd, EV_READ | EV_PERSIST, on_accept, s);
-	event_assign(&s->pause, s->core->base, -1, 0, on_resume, s);
-	event_add(&s->ev, NULL);
-	return 0;
 }
 
 void utcp_conn_fill_info(const struct uconn *c, struct fwd_conn_info *out)
