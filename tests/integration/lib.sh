@@ -327,9 +327,10 @@ lvsd_version()
 
 # ---- configuration ---------------------------------------------------------
 
-# The ports of the virtual service; per script run, so that a future
-# userspace core binding them does not collide with a parallel test.
-VS_PORT=$((20000 + $$ % 20000))
+# The ports of the virtual service and its servers (VS_PORT..VS_PORT+2): per
+# script run so parallel scripts differ, and below the ephemeral range
+# (32768+) so no client's outgoing connection can be holding one.
+VS_PORT=$((10000 + $$ % 6000 * 3))
 
 # global: section of a test configuration. $1: log level (default info).
 # auto_reload is off so that only the test's own HUP or reload reloads.
