@@ -111,15 +111,15 @@ forget()
 # KILL. nginx workers outlive a KILLed master, so they are listed too.
 cleanup()
 {
-	local p i left all=()
+	local p left all=()
 
 	trap - EXIT INT TERM
 	for p in "${PIDS[@]}"; do
 		all+=("$p")
-		all+=($(pgrep -P "$p" 2>/dev/null))
+		mapfile -t -O "${#all[@]}" all < <(pgrep -P "$p" 2>/dev/null)
 	done
 	for p in "${all[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		left=()
 		for p in "${all[@]}"; do kill -0 "$p" 2>/dev/null && left+=("$p"); done
 		all=("${left[@]}")
@@ -138,9 +138,7 @@ trap 'exit 130' INT TERM
 # wait_port PORT: up to 10 s for a listener on 127.0.0.1:PORT.
 wait_port()
 {
-	local i
-
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
 		sleep 0.1
 	done
@@ -193,7 +191,7 @@ start_backend()
 	EOF
 	"${LOAD_CPU[@]}" nginx -p "$W/backend" -e "$W/backend/logs/error.log" \
 		-c "$W/backend/nginx.conf" -g 'daemon off;' >"$W/backend/out" 2>&1 &
-	PIDS+=($!)
+	PIDS+=("$!")
 	wait_port "$B1" && wait_port "$B2" || die "the backend nginx did not start: $(cat "$W/backend/out")"
 }
 
@@ -220,7 +218,7 @@ start_haproxy()
 	EOF
 	haproxy -c -q -f "$W/haproxy/haproxy.cfg" || die "haproxy refuses its configuration"
 	"${PROXY_CPU[@]}" haproxy -db -f "$W/haproxy/haproxy.cfg" >"$W/haproxy/out" 2>&1 &
-	PIDS+=($!)
+	PIDS+=("$!")
 	PID[haproxy]=$!
 	wait_port "${PORT[haproxy]}" || die "haproxy did not start: $(cat "$W/haproxy/out")"
 }
@@ -251,7 +249,7 @@ start_nginx_stream()
 	EOF
 	"${PROXY_CPU[@]}" nginx -p "$W/nginx" -e "$W/nginx/logs/error.log" \
 		-c "$W/nginx/nginx.conf" -g 'daemon off;' >"$W/nginx/out" 2>&1 &
-	PIDS+=($!)
+	PIDS+=("$!")
 	wait_port "${PORT[nginx]}" || die "nginx (stream) did not start: $(cat "$W/nginx/out")"
 	PID[nginx]=$(pgrep -P "$!" | head -n1)
 	[ -n "${PID[nginx]}" ] || die "nginx (stream) has no worker"
@@ -281,7 +279,7 @@ start_lvsd()
 	"$LVSD" -t -f "$W/lvsd/lvsd.yaml" >/dev/null || die "lvsd refuses its configuration"
 	"${PROXY_CPU[@]}" "$LVSD" -n -f "$W/lvsd/lvsd.yaml" -p "$W/lvsd/lvsd.pid" \
 		-S "$W/lvsd/lvsd.sock" >"$W/lvsd/out" 2>&1 &
-	PIDS+=($!)
+	PIDS+=("$!")
 	PID[lvsd]=$!
 	wait_port "${PORT[lvsd]}" || die "lvsd did not start: $(cat "$W/lvsd/out")"
 }
@@ -292,7 +290,7 @@ check_proxies()
 	local p got
 
 	for p in $PROXIES; do
-		got=$(for i in 1 2 3 4; do
+		got=$(for _ in 1 2 3 4; do
 			curl -sS --max-time 5 "http://127.0.0.1:${PORT[$p]}/"
 		done | sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 }')
 		[ "$got" = "b1=2 b2=2 " ] || die "$p does not round-robin over both backends: '$got'"
@@ -326,14 +324,14 @@ declare -A MEM_BEFORE MEM_AFTER MEM_PER
 # measure_idle PROXY: IDLE idle connections through it, its RSS before and after.
 measure_idle()
 {
-	local p=$1 ready=$W/idle-$1.ready cl i before after
+	local p=$1 ready=$W/idle-$1.ready cl before after
 
 	before=$(rss_kb "${PID[$p]}")
 	"${LOAD_CPU[@]}" timeout 300 python3 "$here/idle_conns.py" 127.0.0.1 "${PORT[$p]}" \
 		"$IDLE" "$ready" 240 2>"$W/idle-$p.err" &
 	cl=$!
-	PIDS+=($cl)
-	for i in $(seq 1200); do
+	PIDS+=("$cl")
+	for _ in $(seq 1200); do
 		[ -f "$ready" ] && break
 		kill -0 "$cl" 2>/dev/null || break
 		sleep 0.1
@@ -435,7 +433,7 @@ syscalls()
 
 	perf stat -x, -e "$SC_EVENTS" -p "${PID[$p]}" -o "$W/sc-$run-$p.csv" &
 	perf=$!
-	PIDS+=($perf)
+	PIDS+=("$perf")
 	sleep 0.5
 	n=$(load_once "$run" "$p")
 	kill -INT "$perf"; wait "$perf" 2>/dev/null; forget "$perf"
@@ -452,10 +450,10 @@ profile()
 {
 	local run=$1 p=$2 data=$W/perf-$2-$1.data perf cg=()
 
-	[ "$p" = lvsd ] && cg=(--call-graph dwarf,16384)
+	[ "$p" = lvsd ] && cg=(--call-graph "dwarf,16384")
 	perf record -q -e cpu-clock -F 1999 "${cg[@]}" -p "${PID[$p]}" -o "$data" >/dev/null 2>&1 &
 	perf=$!
-	PIDS+=($perf)
+	PIDS+=("$perf")
 	sleep 0.5
 	load_once "$run" "$p" >/dev/null
 	kill -INT "$perf"; wait "$perf" 2>/dev/null; forget "$perf"
