@@ -212,6 +212,26 @@ static void on_eof(struct tconn *t, int i)
 	tconn_arm_timer(t, fin_ms ? fin_ms : 1);
 }
 
+/*
+ * What a read (recv or splice) of n bytes from side i means: EOF, an
+ * error (t is closed), nothing yet, or data, counted. True only for data.
+ */
+static bool took_bytes(struct tconn *t, int i, ssize_t n)
+{
+	if (n == 0) {
+		on_eof(t, i);
+		return false;
+	}
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			tconn_close(t, strerror(errno));
+		return false;
+	}
+	count_bytes(t, i, (size_t)n);
+	t->last_ms = now_cached(t);
+	return true;
+}
+
 /* Move what side i's pipe holds on to side !i. -1 if that closed t. */
 static int pipe_drain(struct tconn *t, int i)
 {
@@ -239,20 +259,20 @@ static void tconn_splice(struct tconn *t, int i)
 	ssize_t n = splice(t->fd[i], NULL, p->wr, NULL, TCONN_SPLICE_MAX,
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 
-	if (n == 0) {
-		on_eof(t, i);
+	if (!took_bytes(t, i, n))
 		return;
-	}
-	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			tconn_close(t, strerror(errno));
-		return;
-	}
-	count_bytes(t, i, (size_t)n);
-	t->last_ms = now_cached(t);
 	p->len = (size_t)n;
-	if (pipe_drain(t, i) < 0 || p->len == 0)
+	if (pipe_drain(t, i) < 0)
 		return;
+	if (p->len == 0) {
+		/* The burst is over: give the two descriptors back, copy again. */
+		if (n < TCONN_SPLICE_MAX) {
+			pipe_free(p);
+			t->pipe[i] = NULL;
+			t->full_reads[i] = 0;
+		}
+		return;
+	}
 	event_del(&t->rd[i]);		/* back-pressure, as with the buffer */
 	event_add(&t->wr[!i], NULL);
 }
@@ -282,17 +302,8 @@ static void tconn_read(struct tconn *t, int i)
 		return;
 	}
 	n = recv(t->fd[i], buf, sizeof(buf), 0);
-	if (n == 0) {
-		on_eof(t, i);
+	if (!took_bytes(t, i, n))
 		return;
-	}
-	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			tconn_close(t, strerror(errno));
-		return;
-	}
-	count_bytes(t, i, (size_t)n);
-	t->last_ms = now_cached(t);
 	w = send(t->fd[!i], buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (w < 0 && errno != EAGAIN && errno != EINTR) {
 		tconn_close(t, strerror(errno));
