@@ -36,6 +36,7 @@
 #
 # Environment: REPS=5 DURATION=10s CONNS=50 IDLE=5000 BIG_MB=2048
 #   PROFILE=1 PIN=1 BASE_PORT=18080 KEEP=DIR (keep configs, logs, profiles)
+#   RUNS="keepalive close big" (which runs; IDLE=0 skips the memory one)
 # It prints a table; it writes nothing into the source tree.
 
 set -u
@@ -51,6 +52,7 @@ PIN=${PIN:-1}
 BASE=${BASE_PORT:-18080}
 KEEP=${KEEP:-}
 PROXIES="haproxy nginx lvsd"
+RUNS=${RUNS:-keepalive close big}
 
 here=$(cd "$(dirname "$0")" && pwd)
 die() { echo "userspace.sh: $*" >&2; exit 2; }
@@ -501,8 +503,10 @@ start_nginx_stream
 start_lvsd
 check_proxies
 
-say "memory per idle connection ($IDLE connections, fresh proxies)"
-for p in $PROXIES; do measure_idle "$p"; done
+if [ "$IDLE" -gt 0 ]; then
+	say "memory per idle connection ($IDLE connections, fresh proxies)"
+	for p in $PROXIES; do measure_idle "$p"; done
+fi
 
 say "warm-up"
 for p in $PROXIES; do
@@ -512,9 +516,16 @@ done
 
 for rep in $(seq "$REPS"); do
 	say "repetition $rep of $REPS"
-	for p in $PROXIES; do wrk_run keepalive "$p"; done
-	for p in $PROXIES; do wrk_run close "$p" -H 'Connection: close'; done
-	for p in $PROXIES; do big_run "$p"; done
+	for run in $RUNS; do
+		for p in $PROXIES; do
+			case $run in
+			keepalive) wrk_run keepalive "$p" ;;
+			close) wrk_run close "$p" -H 'Connection: close' ;;
+			big) big_run "$p" ;;
+			*) die "unknown run '$run' in RUNS" ;;
+			esac
+		done
+	done
 done
 
 if [ "$PROFILE" = 1 ]; then
@@ -522,10 +533,10 @@ if [ "$PROFILE" = 1 ]; then
 	{
 		echo
 		echo "system calls per request (big: per MiB); perf stat, one 5 s wrk run or one transfer"
-		for run in keepalive close big; do
+		for run in $RUNS; do
 			for p in $PROXIES; do syscalls "$run" "$p"; done
 		done
-		for run in keepalive close big; do
+		for run in $RUNS; do
 			for p in $PROXIES; do profile "$run" "$p"; done
 		done
 	} >"$W/profile.txt" 2>&1
@@ -554,39 +565,37 @@ echo "medians of $REPS interleaved runs; wrk -t1 -c$CONNS -d$DURATION; one $BIG_
      "PIN=$PIN; $NCPU CPUs"
 echo
 printf '%-30s %9s %9s %9s %9s %9s\n' "" haproxy nginx lvsd lvsd/hap lvsd/ngx
-row "keep-alive, req/s" $(medians RES keepalive)
-row "new conn per request, req/s" $(medians RES close)
-row "one transfer, MB/s" $(medians RES big)
-row "idle connection, bytes RSS" "${MEM_PER[haproxy]}" "${MEM_PER[nginx]}" "${MEM_PER[lvsd]}"
+declare -A LABEL=([keepalive]="keep-alive, req/s" [close]="new conn per request, req/s"
+	[big]="one transfer, MB/s")
+declare -A CPULABEL=([keepalive]="keep-alive, CPU us/req" [close]="new conn, CPU us/req"
+	[big]="transfer, CPU ms/MiB")
+declare -A SHORT=([keepalive]="keep-alive" [close]="new conn" [big]="transfer")
+for run in $RUNS; do row "${LABEL[$run]}" $(medians RES "$run"); done
+[ "$IDLE" -gt 0 ] &&
+	row "idle connection, bytes RSS" "${MEM_PER[haproxy]}" "${MEM_PER[nginx]}" "${MEM_PER[lvsd]}"
 echo
 echo "the proxy's own CPU time (utime + stime, /proc/PID/stat; lower is better)"
-row "keep-alive, CPU us/req" $(medians CPU keepalive)
-row "new conn, CPU us/req" $(medians CPU close)
-row "transfer, CPU ms/MiB" $(medians CPU big)
+for run in $RUNS; do row "${CPULABEL[$run]}" $(medians CPU "$run"); done
 echo
 if [ "$PIN" = 1 ]; then
 	echo "how busy the proxy's core (CPU 1) and the load's core (CPU 0: wrk or curl, backend) were, %"
-	row "keep-alive, proxy core" $(medians BUSY keepalive)
-	row "keep-alive, load core" $(medians LBUSY keepalive)
-	row "new conn, proxy core" $(medians BUSY close)
-	row "new conn, load core" $(medians LBUSY close)
-	row "transfer, proxy core" $(medians BUSY big)
-	row "transfer, load core" $(medians LBUSY big)
+	for run in $RUNS; do
+		row "${SHORT[$run]}, proxy core" $(medians BUSY "$run")
+		row "${SHORT[$run]}, load core" $(medians LBUSY "$run")
+	done
 else
 	echo "how busy the machine was, %"
-	row "keep-alive" $(medians BUSY keepalive)
-	row "new conn" $(medians BUSY close)
-	row "transfer" $(medians BUSY big)
+	for run in $RUNS; do row "${SHORT[$run]}" $(medians BUSY "$run"); done
 fi
 echo
 echo "all runs:"
-for run in keepalive close big; do
+for run in $RUNS; do
 	for p in $PROXIES; do
 		printf '  %-10s %-8s %s (CPU: %s; busy: %s/ %s)\n' "$run" "$p" "${RES[$run,$p]}" \
 			"${CPU[$run,$p]}" "${BUSY[$run,$p]}" "${LBUSY[$run,$p]}"
 	done
 done
-for p in $PROXIES; do
+[ "$IDLE" -gt 0 ] && for p in $PROXIES; do
 	printf '  idle       %-8s VmRSS %s kB -> %s kB\n' "$p" "${MEM_BEFORE[$p]}" "${MEM_AFTER[$p]}"
 done
 [ "$PROFILE" = 1 ] && cat "$W/profile.txt"

@@ -469,6 +469,7 @@ static void user_free(struct fwd *f)
 		service_free(s);
 	}
 	event_del(&core->tick);
+	utcp_core_fini(core);
 	free(core);
 	free(f);
 }
@@ -509,6 +510,7 @@ struct fwd *fwd_user_new(struct event_base *base, struct logger *log,
 		core->seed = (uint64_t)ucore_now_ms() ^ ((uint64_t)getpid() << 32);
 	event_assign(&core->tick, base, -1, EV_PERSIST, on_tick, core);
 	event_add(&core->tick, &tick);
+	utcp_core_init(core);
 	f->ops = &user_ops;
 	f->priv = core;
 	return f;

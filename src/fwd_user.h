@@ -73,6 +73,8 @@ struct uservice {
 };
 
 TAILQ_HEAD(uservice_list, uservice);
+struct tconn;
+TAILQ_HEAD(tconn_list, tconn);
 
 struct ucore {
 	struct event_base *base;
@@ -83,6 +85,10 @@ struct ucore {
 	struct uservice_list services;
 	struct event tick;		/* rates, template and flow expiry */
 	uint64_t seed;
+	/* TCP connections whose last read filled the buffer: read again after polling. */
+	struct tconn_list more_to_read;
+	uint32_t n_more_to_read;
+	struct event more_ev;
 };
 
 /* fwd_user.c: accounting the transports call. */
@@ -110,6 +116,8 @@ int usock_bind(const struct lvs_addr *a, int type, char *err, size_t errlen);
 int utcp_listen(struct uservice *s, char *err, size_t errlen);
 
 /* fwd_user_tcp.c */
+void utcp_core_init(struct ucore *core);
+void utcp_core_fini(struct ucore *core);
 /* A client accepted on s: schedule it and connect to its real server. */
 void utcp_conn_start(struct uservice *s, int fd, const struct sockaddr_storage *ss);
 void utcp_conn_fill_info(const struct uconn *c, struct fwd_conn_info *out);

@@ -1,5 +1,5 @@
 /*
- * fwd_user_tcp.c - TCP for the userspace core: a full-NAT proxy.
+ * fwd_user_tcp.c - TCP for the userspace core: a full-NAT proxy's data path.
  *
  * A client's connection to VIP:port is accepted on the service's
  * listener, a real server is scheduled and connected to, and bytes are
@@ -10,74 +10,26 @@
  * buffer without limit: the kernel's socket buffers push back instead.
  * Half-closes are passed on (a FIN from one side becomes shutdown(SHUT_WR)
  * toward the other), as IPVS passes the FIN itself. Bulk directions move
- * by splice(). fwd_user_listen.c accepts the clients.
+ * by splice(). fwd_user_listen.c accepts the clients, and
+ * fwd_user_tcp_conn.c connects them to their real servers.
+ *
+ * Each socket is registered once, edge-triggered, for reading and writing,
+ * and stays so until it is closed: flow control lives in the connection's
+ * own flags (what is readable, what is held back), not in epoll_ctl calls,
+ * which cost a system call each time interest changes. An edge is not
+ * repeated, so a read that fills the buffer puts the connection on the
+ * core's more_to_read list, served after the next poll for fairness.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <linux/tcp.h>	/* glibc's struct tcp_info lacks tcpi_segs_in/out */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "fwd_user.h"
-#include "proxy_proto.h"
-
-#define TCONN_BUF 16384
-#define TCONN_PIPE_AFTER 2		/* full reads in a row before splicing */
-#define TCONN_SPLICE_MAX 65536		/* a pipe's default capacity */
-#define TCONN_MAX_TRIES 8
-
-enum { CLIENT = 0, SERVER = 1 };
-
-struct tbuf {
-	char *data;
-	uint32_t off, len;
-};
-
-/* A bulk direction's pipe: splice() moves bytes through it without a copy. */
-struct tpipe {
-	int rd, wr;
-	size_t len;			/* bytes in the pipe, not yet written out */
-};
-
-struct tconn {
-	struct uconn uc;		/* first: the core sees a struct uconn */
-	struct uservice *svc;
-	int fd[2];
-	struct event rd[2], wr[2], timer;
-	struct tbuf pending[2];		/* read from side i, not yet written to !i */
-	struct tpipe *pipe[2];		/* side i is bulk: it goes by splice */
-	uint8_t full_reads[2];		/* full buffers read in a row from side i */
-	bool connecting, eof[2], shut[2];
-	struct lvs_addr client;
-	uint64_t last_ms;		/* last byte moved, for the idle timeout */
-	struct udest *tried[TCONN_MAX_TRIES];
-	size_t n_tried;
-};
-
-static void tconn_arm_timer(struct tconn *t, uint64_t ms)
-{
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
-
-	event_add(&t->timer, &tv);
-}
-
-/* Client-side packets from the kernel's own count (TCP_INFO), as IPVS counts packets. */
-static void count_packets(struct tconn *t)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	if (!t->uc.dest)
-		return;
-	if (getsockopt(t->fd[CLIENT], IPPROTO_TCP, TCP_INFO, &ti, &len) == 0)
-		udest_count(t->uc.dest, ti.tcpi_segs_in, ti.tcpi_segs_out, 0, 0);
-}
+#include "fwd_user_tcp.h"
 
 static void pipe_free(struct tpipe *p)
 {
@@ -105,53 +57,9 @@ static struct tpipe *pipe_new(void)
 	return p;
 }
 
-/* What side i sent that side !i has not taken yet. */
-static size_t pending_len(const struct tconn *t, int i)
-{
-	return t->pending[i].len + (t->pipe[i] ? t->pipe[i]->len : 0);
-}
-
-static void tconn_free(struct tconn *t)
-{
-	for (int i = 0; i < 2; i++) {
-		if (t->fd[i] >= 0) {
-			event_del(&t->rd[i]);
-			event_del(&t->wr[i]);
-			close(t->fd[i]);
-		}
-		free(t->pending[i].data);
-		pipe_free(t->pipe[i]);
-	}
-	event_del(&t->timer);
-	uconn_detach(&t->uc);
-	free(t);
-}
-
-static void tconn_close(struct tconn *t, const char *why)
-{
-	char a[ADDR_STRLEN];
-
-	log_debug(t->svc->core->log, "tcp %s: closing client %s: %s",
-		  t->svc->name ? t->svc->name : "-",
-		  addr_format(&t->client, a, sizeof(a)), why);
-	if (t->fd[CLIENT] >= 0)
-		count_packets(t);
-	tconn_free(t);
-}
-
-static void uconn_close_tcp(struct uconn *c, const char *why)
-{
-	tconn_close((struct tconn *)c, why);
-}
-
-bool utcp_is_tcp(const struct uconn *c)
-{
-	return c->close == uconn_close_tcp;
-}
-
 /* ---- moving bytes ------------------------------------------------------- */
 
-static uint64_t now_cached(struct tconn *t)
+uint64_t tconn_now_ms(const struct tconn *t)
 {
 	struct timeval tv;
 
@@ -159,13 +67,19 @@ static uint64_t now_cached(struct tconn *t)
 	return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
 }
 
-/* Side i's data is all passed on and it sent its FIN: pass the FIN on. */
+/*
+ * Side i's data is all passed on and it sent its FIN: pass the FIN on.
+ * When the other direction is already finished, close() sends that FIN
+ * (side o has nothing unread), so the shutdown() is skipped. True if t
+ * is closed.
+ */
 static bool pass_fin(struct tconn *t, int i)
 {
 	int o = !i;
 
-	if (t->eof[i] && !t->shut[o] && pending_len(t, i) == 0) {
-		shutdown(t->fd[o], SHUT_WR);
+	if (t->eof[i] && !t->shut[o] && tconn_pending_len(t, i) == 0) {
+		if (!t->shut[i])
+			shutdown(t->fd[o], SHUT_WR);
 		t->shut[o] = true;
 	}
 	if (t->shut[CLIENT] && t->shut[SERVER]) {
@@ -183,7 +97,10 @@ static void count_bytes(struct tconn *t, int from, size_t n)
 		udest_count(t->uc.dest, 0, 0, 0, n);
 }
 
-/* Keep what side o could not take, and stop reading side i until it has. */
+/*
+ * Keep what side o could not take; side i is not read again until it has
+ * gone (pending_len). The send that fell short arms o's next write edge.
+ */
 static int hold_back(struct tconn *t, int i, const char *buf, size_t len)
 {
 	struct tbuf *b = &t->pending[i];
@@ -194,42 +111,65 @@ static int hold_back(struct tconn *t, int i, const char *buf, size_t len)
 	memcpy(b->data, buf, len);
 	b->off = 0;
 	b->len = (uint32_t)len;
-	event_del(&t->rd[i]);
-	event_add(&t->wr[!i], NULL);
 	return 0;
 }
 
-static void on_eof(struct tconn *t, int i)
+/* Side i sent its FIN. -1 if that closed t. */
+static int on_eof(struct tconn *t, int i)
 {
 	uint64_t fin_ms = t->svc->conf.timeout_tcpfin;
 
 	t->eof[i] = true;
-	event_del(&t->rd[i]);
+	t->readable[i] = false;
 	/* IPVS counts a connection that saw a FIN as inactive. */
 	uconn_set_active(&t->uc, false);
 	if (pass_fin(t, i))
-		return;
+		return -1;
 	tconn_arm_timer(t, fin_ms ? fin_ms : 1);
+	return 0;
 }
 
 /*
- * What a read (recv or splice) of n bytes from side i means: EOF, an
- * error (t is closed), nothing yet, or data, counted. True only for data.
+ * What a read (recv or splice) of n bytes from side i means: 1 data,
+ * counted; 0 nothing (EOF passed on, or nothing yet); -1 t is closed. A
+ * recv shorter than `asked` emptied the socket: the next bytes bring a
+ * new edge. (splice passes asked 0: it also stops short when the pipe's
+ * slots run out, so only EAGAIN says it is empty.)
  */
-static bool took_bytes(struct tconn *t, int i, ssize_t n)
+static int took_bytes(struct tconn *t, int i, ssize_t n, size_t asked)
 {
-	if (n == 0) {
-		on_eof(t, i);
-		return false;
-	}
+	if (n == 0)
+		return on_eof(t, i);
 	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			tconn_close(t, strerror(errno));
-		return false;
+		if (errno == EAGAIN) {
+			t->readable[i] = false;
+			return 0;
+		}
+		if (errno == EINTR)
+			return 0;
+		tconn_close(t, strerror(errno));
+		return -1;
 	}
+	if ((size_t)n < asked)
+		t->readable[i] = false;
 	count_bytes(t, i, (size_t)n);
-	t->last_ms = now_cached(t);
-	return true;
+	t->last_ms = tconn_now_ms(t);
+	return 1;
+}
+
+/* Side i still has bytes after a full read: come back after the next poll. */
+static void want_more(struct tconn *t)
+{
+	static const struct timeval now = { 0, 0 };
+	struct ucore *core = t->svc->core;
+
+	if (t->more_queued)
+		return;
+	t->more_queued = true;
+	TAILQ_INSERT_TAIL(&core->more_to_read, t, more_entry);
+	core->n_more_to_read++;
+	if (!evtimer_pending(&core->more_ev, NULL))
+		event_add(&core->more_ev, &now);
 }
 
 /* Move what side i's pipe holds on to side !i. -1 if that closed t. */
@@ -252,29 +192,26 @@ static int pipe_drain(struct tconn *t, int i)
 	return 0;
 }
 
-/* Bulk data: socket to pipe to socket, never through lvsd's memory. */
-static void tconn_splice(struct tconn *t, int i)
+/* Bulk data: socket to pipe to socket, never through lvsd's memory. -1: t closed. */
+static int tconn_splice(struct tconn *t, int i)
 {
 	struct tpipe *p = t->pipe[i];
 	ssize_t n = splice(t->fd[i], NULL, p->wr, NULL, TCONN_SPLICE_MAX,
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	int r = took_bytes(t, i, n, 0);
 
-	if (!took_bytes(t, i, n))
-		return;
+	if (r <= 0)
+		return r;
 	p->len = (size_t)n;
 	if (pipe_drain(t, i) < 0)
-		return;
-	if (p->len == 0) {
-		/* The burst is over: give the two descriptors back, copy again. */
-		if (n < TCONN_SPLICE_MAX) {
-			pipe_free(p);
-			t->pipe[i] = NULL;
-			t->full_reads[i] = 0;
-		}
-		return;
+		return -1;
+	/* The burst is over: give the two descriptors back, copy again. */
+	if (p->len == 0 && n < TCONN_SPLICE_MAX) {
+		pipe_free(p);
+		t->pipe[i] = NULL;
+		t->full_reads[i] = 0;
 	}
-	event_del(&t->rd[i]);		/* back-pressure, as with the buffer */
-	event_add(&t->wr[!i], NULL);
+	return 0;	/* bytes left in the pipe hold side i back, as the buffer does */
 }
 
 /*
@@ -292,29 +229,53 @@ static void note_full_read(struct tconn *t, int i, bool full)
 		t->pipe[i] = pipe_new();
 }
 
-static void tconn_read(struct tconn *t, int i)
+/* One read from side i, written on to side !i at once. -1 if t is closed. */
+static int tconn_copy(struct tconn *t, int i)
 {
 	char buf[TCONN_BUF];
-	ssize_t n, w;
+	ssize_t n = recv(t->fd[i], buf, sizeof(buf), 0), w;
+	int r = took_bytes(t, i, n, sizeof(buf));
 
-	if (t->pipe[i]) {
-		tconn_splice(t, i);
-		return;
-	}
-	n = recv(t->fd[i], buf, sizeof(buf), 0);
-	if (!took_bytes(t, i, n))
-		return;
+	if (r <= 0)
+		return r;
 	w = send(t->fd[!i], buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (w < 0 && errno != EAGAIN && errno != EINTR) {
 		tconn_close(t, strerror(errno));
-		return;
+		return -1;
 	}
 	if (w < 0)
 		w = 0;
-	if (w < n && hold_back(t, i, buf + w, (size_t)(n - w)) < 0)
+	if (w < n && hold_back(t, i, buf + w, (size_t)(n - w)) < 0) {
 		tconn_close(t, "out of memory");
-	else if (w == n)
+		return -1;
+	}
+	if (w == n)
 		note_full_read(t, i, n == (ssize_t)sizeof(buf));
+	return 0;
+}
+
+/*
+ * Read side i if it may have bytes and side !i has taken everything it
+ * sent so far. One read per call; a full one queues t for another turn.
+ */
+int tconn_pump(struct tconn *t, int i)
+{
+	int r;
+
+	if (!t->readable[i] || t->eof[i] || t->connecting || tconn_pending_len(t, i))
+		return 0;
+	r = t->pipe[i] ? tconn_splice(t, i) : tconn_copy(t, i);
+	if (r < 0)
+		return -1;
+	/*
+	 * The FIN had come (EV_CLOSED) and the socket is now empty: what is
+	 * left is the FIN, so pass it on without the read that returns 0.
+	 */
+	if (!t->readable[i] && t->fin_queued[i] && !t->eof[i])
+		return on_eof(t, i);
+	if (t->readable[i] && !tconn_pending_len(t, i))
+		want_more(t);
+	return 0;
 }
 
 /* Write what side !o left in the buffer. 1 when it is empty, 0 if not, -1 closed. */
@@ -339,248 +300,99 @@ static int buffer_drain(struct tconn *t, int o)
 	return 1;
 }
 
-/* Side o can take more: write what side !o left pending, then read it again. */
-static void tconn_flush(struct tconn *t, int o)
+/*
+ * Side o can take more: write what side !o left pending, then read side
+ * !o again (or pass its FIN on). -1 if t is closed.
+ */
+int tconn_flush(struct tconn *t, int o)
 {
-	int i = !o;
+	int i = !o, r;
 
 	if (t->pending[i].len) {
-		if (buffer_drain(t, o) <= 0)
-			return;
+		r = buffer_drain(t, o);
+		if (r <= 0)
+			return r;
 	} else if (t->pipe[i] && t->pipe[i]->len) {
-		if (pipe_drain(t, i) < 0 || t->pipe[i]->len)
-			return;
+		if (pipe_drain(t, i) < 0)
+			return -1;
+		if (t->pipe[i]->len)
+			return 0;
+	} else {
+		return 0;	/* a write edge with nothing waiting */
 	}
-	t->last_ms = now_cached(t);
-	event_del(&t->wr[o]);
-	if (!t->eof[i])
-		event_add(&t->rd[i], NULL);
-	else
-		pass_fin(t, i);
+	t->last_ms = tconn_now_ms(t);
+	if (t->eof[i])
+		return pass_fin(t, i) ? -1 : 0;
+	return tconn_pump(t, i);
 }
 
-static void on_read(evutil_socket_t fd, short what, void *arg)
+
+/* Every edge of either socket of t. */
+void tconn_on_io(evutil_socket_t fd, short what, void *arg)
 {
 	struct tconn *t = arg;
+	int i = fd == t->fd[CLIENT] ? CLIENT : SERVER;
 
-	(void)what;
-	tconn_read(t, fd == t->fd[CLIENT] ? CLIENT : SERVER);
+	if (what & (EV_READ | EV_CLOSED))
+		t->readable[i] = true;
+	if (what & EV_CLOSED)
+		t->fin_queued[i] = true;
+	if (t->connecting) {
+		if (i == SERVER)
+			tconn_on_connected(t, what);
+		return;		/* the client is read once the server is there */
+	}
+	if ((what & EV_WRITE) && tconn_flush(t, i) < 0)
+		return;
+	if (what & (EV_READ | EV_CLOSED))
+		tconn_pump(t, i);
 }
 
-/* ---- timers ---------------------------------------------------------------- */
-
-static void tconn_next(struct tconn *t, const char *why);
-
-/* One timer per connection: connect timeout, idle timeout, FIN timeout. */
-static void on_timer(evutil_socket_t fd, short what, void *arg)
+/* The core's more_to_read turn: one more read for each connection queued before it. */
+static void on_more(evutil_socket_t fd, short what, void *arg)
 {
-	struct tconn *t = arg;
-	uint64_t limit, idle;
+	struct ucore *core = arg;
+	uint32_t n = core->n_more_to_read;
 
 	(void)fd;
 	(void)what;
-	if (t->connecting) {
-		tconn_next(t, "connect timed out");
-		return;
+	while (n-- > 0) {
+		struct tconn *t = TAILQ_FIRST(&core->more_to_read);
+
+		TAILQ_REMOVE(&core->more_to_read, t, more_entry);
+		core->n_more_to_read--;
+		t->more_queued = false;
+		if (tconn_pump(t, CLIENT) == 0)
+			tconn_pump(t, SERVER);
 	}
-	limit = t->eof[CLIENT] || t->eof[SERVER] ? t->svc->conf.timeout_tcpfin
-						 : t->svc->conf.timeout_tcp;
-	idle = now_cached(t) - t->last_ms;
-	if (idle >= limit) {
-		tconn_close(t, t->eof[CLIENT] || t->eof[SERVER] ? "tcpfin timeout"
-								 : "idle timeout");
-		return;
-	}
-	/* Re-armed lazily here, not on every byte moved: cheaper per packet. */
-	tconn_arm_timer(t, limit - idle);
 }
 
-/* ---- connecting to the real server --------------------------------------- */
-
-static void on_write(evutil_socket_t fd, short what, void *arg);
-
-static int send_proxy_header(struct tconn *t)
+void utcp_core_init(struct ucore *core)
 {
-	unsigned char hdr[PROXY_HEADER_MAX];
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	struct lvs_addr vip = t->svc->conf.key.addr;
-	int n;
-
-	/* The address the client reached: the VIP, unless bound to a wildcard. */
-	if (getsockname(t->fd[CLIENT], (struct sockaddr *)&ss, &sl) == 0) {
-		if (ss.ss_family == AF_INET)
-			vip.ip.v4 = ((struct sockaddr_in *)&ss)->sin_addr;
-		else if (ss.ss_family == AF_INET6)
-			vip.ip.v6 = ((struct sockaddr_in6 *)&ss)->sin6_addr;
-	}
-	if (t->svc->conf.proxy_protocol == CFG_PROXY_V1)
-		n = proxy_v1_header(&t->client, &vip, (char *)hdr, sizeof(hdr));
-	else
-		n = proxy_v2_header(&t->client, &vip, hdr, sizeof(hdr));
-	if (n < 0)
-		return -1;
-	/* Queued as if the client had sent it: the flush path delivers it first. */
-	t->pending[CLIENT].data = malloc((size_t)n);
-	if (!t->pending[CLIENT].data)
-		return -1;
-	memcpy(t->pending[CLIENT].data, hdr, (size_t)n);
-	t->pending[CLIENT].len = (uint32_t)n;
-	event_add(&t->wr[SERVER], NULL);
-	return 0;
+	TAILQ_INIT(&core->more_to_read);
+	core->n_more_to_read = 0;
+	evtimer_assign(&core->more_ev, core->base, on_more, core);
 }
 
-static void on_connected(struct tconn *t)
+/* Every connection is closed by now. */
+void utcp_core_fini(struct ucore *core)
 {
-	int err = 0;
-	socklen_t len = sizeof(err);
-
-	if (getsockopt(t->fd[SERVER], SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-		err = errno;
-	if (err) {
-		tconn_next(t, strerror(err));
-		return;
-	}
-	t->connecting = false;
-	event_del(&t->wr[SERVER]);
-	uconn_set_active(&t->uc, true);
-	t->last_ms = now_cached(t);
-	tconn_arm_timer(t, t->svc->conf.timeout_tcp);
-	event_add(&t->rd[SERVER], NULL);
-	if (t->svc->conf.proxy_protocol != CFG_PROXY_NONE) {
-		if (send_proxy_header(t) < 0)
-			tconn_close(t, "cannot build the PROXY header");
-		return;	/* the client is read once the header is out */
-	}
-	event_add(&t->rd[CLIENT], NULL);
+	event_del(&core->more_ev);
 }
 
-static void on_write(evutil_socket_t fd, short what, void *arg)
+void tconn_release_io(struct tconn *t)
 {
-	struct tconn *t = arg;
+	struct ucore *core = t->svc->core;
 
-	(void)what;
-	if (t->connecting)
-		on_connected(t);
-	else
-		tconn_flush(t, fd == t->fd[CLIENT] ? CLIENT : SERVER);
-}
-
-static int tconn_connect(struct tconn *t, struct udest *d)
-{
-	const struct lvs_addr *a = &d->conf.addr;
-	struct sockaddr_storage ss;
-	socklen_t sl = (socklen_t)addr_to_sockaddr(a, &ss);
-	int one = 1, fd;
-
-	fd = socket(a->af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS) {
-		int saved = errno;
-
-		close(fd);
-		errno = saved;
-		return -1;
+	for (int i = 0; i < 2; i++) {
+		free(t->pending[i].data);
+		t->pending[i].data = NULL;
+		pipe_free(t->pipe[i]);
+		t->pipe[i] = NULL;
 	}
-	t->fd[SERVER] = fd;
-	event_assign(&t->rd[SERVER], t->svc->core->base, fd, EV_READ | EV_PERSIST, on_read, t);
-	event_assign(&t->wr[SERVER], t->svc->core->base, fd, EV_WRITE | EV_PERSIST, on_write, t);
-	t->connecting = true;
-	event_add(&t->wr[SERVER], NULL);
-	tconn_arm_timer(t, t->svc->conf.timeout_connect);
-	return 0;
-}
-
-/* Connect to d, or, when it refuses at once, to the next pick. */
-static void tconn_try(struct tconn *t, struct udest *d)
-{
-	t->tried[t->n_tried++] = d;
-	if (tconn_connect(t, d) < 0)
-		tconn_next(t, strerror(errno));
-}
-
-/*
- * The real server refused or did not answer: the client has not seen a
- * thing yet, so give it to the next pick rather than fail it.
- */
-static void tconn_next(struct tconn *t, const char *why)
-{
-	struct uservice *s = t->svc;
-	struct udest *d = NULL;
-	char a[ADDR_STRLEN];
-
-	log_debug(s->core->log, "tcp %s: real server %s: %s", s->name ? s->name : "-",
-		  addr_format(&t->uc.dest->conf.addr, a, sizeof(a)), why);
-	if (t->fd[SERVER] >= 0) {
-		event_del(&t->rd[SERVER]);
-		event_del(&t->wr[SERVER]);
-		close(t->fd[SERVER]);
-		t->fd[SERVER] = -1;
+	if (t->more_queued) {
+		TAILQ_REMOVE(&core->more_to_read, t, more_entry);
+		core->n_more_to_read--;
+		t->more_queued = false;
 	}
-	if (t->n_tried < TCONN_MAX_TRIES)
-		d = uservice_reschedule(s, &t->client, t->tried, t->n_tried);
-	if (!d) {
-		tconn_close(t, "no real server accepted the connection");
-		return;
-	}
-	uconn_detach(&t->uc);
-	uconn_attach(&t->uc, d, NULL);
-	tconn_try(t, d);
-}
-
-void utcp_conn_start(struct uservice *s, int fd, const struct sockaddr_storage *ss)
-{
-	struct tconn *t = calloc(1, sizeof(*t));
-	struct persist_tpl *tpl;
-	struct udest *d;
-	int one = 1;
-
-	if (!t) {
-		close(fd);
-		return;
-	}
-	t->svc = s;
-	t->fd[CLIENT] = fd;
-	t->fd[SERVER] = -1;
-	t->uc.close = uconn_close_tcp;
-	addr_from_sockaddr(ss, &t->client);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	event_assign(&t->rd[CLIENT], s->core->base, fd, EV_READ | EV_PERSIST, on_read, t);
-	event_assign(&t->wr[CLIENT], s->core->base, fd, EV_WRITE | EV_PERSIST, on_write, t);
-	event_assign(&t->timer, s->core->base, -1, 0, on_timer, t);
-	d = uservice_schedule(s, &t->client, &tpl);
-	if (!d) {
-		tconn_close(t, "no real server available");
-		return;
-	}
-	uconn_attach(&t->uc, d, tpl);
-	tconn_try(t, d);
-}
-
-void utcp_conn_fill_info(const struct uconn *c, struct fwd_conn_info *out)
-{
-	const struct tconn *t = (const struct tconn *)c;
-	struct timeval tv;
-	uint64_t now, limit, idle;
-
-	event_base_gettimeofday_cached(t->svc->core->base, &tv);
-	now = (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
-	out->protocol = CFG_PROTO_TCP;
-	out->client = t->client;
-	out->virt = t->svc->conf.key.addr;
-	out->dest = c->dest ? c->dest->conf.addr : out->virt;
-	if (t->connecting) {
-		out->state = FWD_CONN_SYN_RECV;
-		limit = t->svc->conf.timeout_connect;
-	} else if (t->eof[CLIENT] || t->eof[SERVER]) {
-		out->state = t->eof[CLIENT] ? FWD_CONN_FIN_WAIT : FWD_CONN_CLOSE_WAIT;
-		limit = t->svc->conf.timeout_tcpfin;
-	} else {
-		out->state = FWD_CONN_ESTABLISHED;
-		limit = t->svc->conf.timeout_tcp;
-	}
-	idle = t->last_ms && now > t->last_ms ? now - t->last_ms : 0;
-	out->expires_ms = idle < limit ? limit - idle : 0;
 }
