@@ -177,9 +177,9 @@ static double measure(int which, size_t n, double seconds)
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; int which; } rows[] = {
-		{ "lc", SCHED_LC }, { "wlc", SCHED_WLC }, { "sed", SCHED_SED },
-		{ "nq", SCHED_NQ }, { "wlc (scan)", -1 }, { "rr", SCHED_RR },
-		{ "wrr", SCHED_WRR }, { "mh", SCHED_MH },
+		{ "lc", CFG_SCHED_LC }, { "wlc", CFG_SCHED_WLC }, { "sed", CFG_SCHED_SED },
+		{ "nq", CFG_SCHED_NQ }, { "wlc (scan)", -1 }, { "rr", CFG_SCHED_RR },
+		{ "wrr", CFG_SCHED_WRR }, { "mh", CFG_SCHED_MH },
 	};
 	static const size_t sizes[] = { 10, 1000, 10000 };
 	double seconds = argc > 1 ? atof(argv[1]) : 0.5;

@@ -534,7 +534,7 @@ static void service_defaults(void *obj)
 	struct cfg_service *svc = obj;
 
 	svc->protocol = CFG_PROTO_TCP;
-	svc->scheduler = SCHED_WLC;
+	svc->scheduler = CFG_SCHED_WLC;
 	svc->forwarding = CFG_FWD_NAT;
 	svc->on_failure = CFG_FAIL_QUIESCE;
 	svc->drain_timeout = S(300);

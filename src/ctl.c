@@ -82,6 +82,40 @@ static bool cmd_reload(struct lvsd *ctx, const struct ctl_request *req,
 	return false;
 }
 
+/*
+ * drain | enable | auto SERVICE REAL: the operator's word on one real
+ * server, which outranks its check until `auto` hands it back.
+ */
+static bool cmd_override(struct lvsd *ctx, const struct ctl_request *req,
+			 struct evbuffer *out)
+{
+	static const char *const done[] = {
+		[HEALTH_AUTO] = "back under its check",
+		[HEALTH_DRAIN] = "drained: weight 0 until `enable` or `auto`",
+		[HEALTH_ENABLE] = "enabled: in the table whatever its check says, until `drain` or `auto`",
+	};
+	enum health_override o = strcmp(req->argv[0], "drain") == 0 ? HEALTH_DRAIN
+			       : strcmp(req->argv[0], "enable") == 0 ? HEALTH_ENABLE : HEALTH_AUTO;
+	struct health_rs *r;
+	char err[256];
+
+	if (req->argc != 3) {
+		evbuffer_add_printf(out, "usage: %s SERVICE REAL (SERVICE: its name or VIP:port; "
+				    "REAL: IP:port)\n", req->argv[0]);
+		return false;
+	}
+	r = health_lookup(&ctx->health, ctx->cfg, req->argv[1], req->argv[2], err, sizeof(err));
+	if (!r) {
+		evbuffer_add_printf(out, "%s\n", err);
+		return false;
+	}
+	health_set_override(r, o);
+	lvsd_apply(ctx);
+	evbuffer_add_printf(out, "%s %s: %s%s\n", req->argv[1], req->argv[2], done[o],
+			    o == HEALTH_AUTO && !health_rs_healthy(r) ? " (which says down)" : "");
+	return true;
+}
+
 static const struct {
 	const char *name;
 	ctl_handler run;
@@ -90,6 +124,9 @@ static const struct {
 	{ "reload", cmd_reload },
 	{ "list", ctl_cmd_list },
 	{ "save", ctl_cmd_save },
+	{ "drain", cmd_override },
+	{ "enable", cmd_override },
+	{ "auto", cmd_override },
 };
 
 static bool dispatch(struct lvsd *ctx, const struct ctl_request *req,

@@ -84,7 +84,7 @@ static unsigned proto_idx(enum cfg_proto p)
 
 static const char *sched_name(enum cfg_sched s)
 {
-	return (unsigned)s <= SCHED_TWOS ? cfg_sched_names[s] : "?";
+	return (unsigned)s <= CFG_SCHED_TWOS ? cfg_sched_names[s] : "?";
 }
 
 /* "10.0.0.1:80" or "[2001:db8::1]:80": ipvsadm's numeric addrport, port 0 kept. */
@@ -163,8 +163,8 @@ static size_t sched_flag_names(const struct fwd_service_conf *c,
 	static const char *const sh[] = { "sh-fallback", "sh-port", NULL };
 	static const char *const mh[] = { "mh-fallback", "mh-port", NULL };
 	static const uint32_t bit[] = { FWD_SVC_SCHED1, FWD_SVC_SCHED2, SVC_F_SCHED3 };
-	const char *const *tab = c->scheduler == SCHED_SH ? sh
-			       : c->scheduler == SCHED_MH ? mh : generic;
+	const char *const *tab = c->scheduler == CFG_SCHED_SH ? sh
+			       : c->scheduler == CFG_SCHED_MH ? mh : generic;
 	size_t n = 0;
 
 	for (size_t i = 0; i < 3; i++)

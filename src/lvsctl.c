@@ -38,7 +38,10 @@ static void usage(FILE *out)
 		"  list [--stats|--rate|--thresholds|--persistent-conn|--conns]\n"
 		"       [--exact] [--nosort] [--json]\n"
 		"                   the forwarding table as ipvsadm -Ln (and its options) shows it\n"
-		"  save             the table as ipvsadm -S -n prints it\n");
+		"  save             the table as ipvsadm -S -n prints it\n"
+		"  drain SERVICE REAL   weight 0 whatever its check says (SERVICE: name or VIP:port)\n"
+		"  enable SERVICE REAL  in the table whatever its check says\n"
+		"  auto SERVICE REAL    its check decides again\n");
 }
 
 static int connect_to(const char *path)

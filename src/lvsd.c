@@ -91,14 +91,15 @@ const char *lvsd_core_name(const struct lvsd *ctx)
 }
 
 /* Make the core's table what the running model says; log what changed. */
-static void lvsd_apply(struct lvsd *ctx)
+void lvsd_apply(struct lvsd *ctx)
 {
+	struct reconcile_view view = health_view(&ctx->health);
 	struct reconcile_result r;
 	int rc;
 
 	if (ctx->fwd->ops->set_max_conns)
 		ctx->fwd->ops->set_max_conns(ctx->fwd, ctx->cfg->global.max_conns);
-	rc = reconcile(ctx->fwd, ctx->cfg, &ctx->log, &r);
+	rc = reconcile(ctx->fwd, ctx->cfg, ctx->health_ready ? &view : NULL, &ctx->log, &r);
 
 	log_info(&ctx->log, "forwarding table: services +%u ~%u -%u, real servers "
 		 "+%u ~%u -%u%s", r.services_added, r.services_changed,
@@ -155,7 +156,7 @@ int lvsd_reload(struct lvsd *ctx, char **errors)
 {
 	struct cfg_diag diag;
 	struct cfg *next;
-	char *text;
+	char *text, err[512];
 
 	*errors = NULL;
 	cfg_diag_init(&diag, ctx->config_path);
@@ -172,6 +173,15 @@ int lvsd_reload(struct lvsd *ctx, char **errors)
 		return -1;
 	}
 	cfg_diag_free(&diag);
+	if (health_sync(&ctx->health, next, err, sizeof(err)) < 0) {
+		log_error(&ctx->log, "reload of %s failed: %s; the running configuration is "
+			  "unchanged", ctx->config_path, err);
+		text = strdup(err);
+		record_reload(ctx, false, text);
+		cfg_free(next);
+		*errors = text;
+		return -1;
+	}
 	apply_logging(ctx, next);
 	if (!ctx->socket_from_cli && next->global.control_socket &&
 	    strcmp(next->global.control_socket, ctx->socket_path) != 0)
@@ -269,6 +279,33 @@ static int setup_signals(struct lvsd *ctx)
 	return 0;
 }
 
+/* Checkers report changes as they come; the table follows once per loop turn. */
+static void on_apply(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	lvsd_apply(arg);
+}
+
+static void on_health_change(void *arg)
+{
+	struct lvsd *ctx = arg;
+
+	event_active(ctx->apply_ev, EV_TIMEOUT, 0);
+}
+
+static int start_health(struct lvsd *ctx, char *err, size_t errlen)
+{
+	ctx->apply_ev = event_new(ctx->base, -1, 0, on_apply, ctx);
+	if (!ctx->apply_ev || health_init(&ctx->health, ctx->base, &ctx->log,
+					  on_health_change, ctx) < 0) {
+		snprintf(err, errlen, "health checks: out of memory");
+		return -1;
+	}
+	ctx->health_ready = true;
+	return health_sync(&ctx->health, ctx->cfg, err, errlen);
+}
+
 /* Everything that can fail at startup, in order; logged on failure. */
 static int lvsd_start(struct lvsd *ctx, const struct options *o)
 {
@@ -297,6 +334,10 @@ static int lvsd_start(struct lvsd *ctx, const struct options *o)
 		log_error(&ctx->log, "%s", err);
 		return -1;
 	}
+	if (start_health(ctx, err, sizeof(err)) < 0) {
+		log_error(&ctx->log, "%s", err);
+		return -1;
+	}
 	lvsd_apply(ctx);
 	ctx->socket_path = strdup(sock);
 	ctx->socket_from_cli = o->socket != NULL;
@@ -308,16 +349,36 @@ static int lvsd_start(struct lvsd *ctx, const struct options *o)
 	return 0;
 }
 
+/*
+ * Scripts killed on the way down (a probe in flight, a notify) are reaped
+ * by the event loop: give it up to a second once everything else is gone.
+ */
+static void reap_children(struct event_base *base)
+{
+	static const struct timeval tick = { 0, 20000 };
+
+	for (int i = 0; i < 50 && event_base_get_num_events(base, EVENT_BASE_COUNT_ADDED) > 0; i++) {
+		event_base_loopexit(base, &tick);
+		event_base_dispatch(base);
+	}
+}
+
 static void lvsd_shutdown(struct lvsd *ctx)
 {
 	ctl_server_stop(ctx->ctl);
+	if (ctx->health_ready)
+		health_free(&ctx->health);
+	if (ctx->apply_ev)
+		event_free(ctx->apply_ev);
 	if (ctx->fwd)
 		ctx->fwd->ops->free(ctx->fwd);
 	for (size_t i = 0; i < sizeof(ctx->signals) / sizeof(ctx->signals[0]); i++)
 		if (ctx->signals[i])
 			event_free(ctx->signals[i]);
-	if (ctx->base)
+	if (ctx->base) {
+		reap_children(ctx->base);
 		event_base_free(ctx->base);
+	}
 	if (ctx->pidfile_path)
 		pidfile_release(ctx->pidfile_path, ctx->pidfile_fd);
 	cfg_free(ctx->cfg);

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cfg.h"
+#include "health.h"
 #include "log.h"
 
 struct event_base;
@@ -54,6 +55,9 @@ struct lvsd {
 	int pidfile_fd;
 	struct ctl_server *ctl;
 	struct fwd *fwd;		/* the forwarding core */
+	struct health health;		/* checkers, overrides, quorum */
+	bool health_ready;
+	struct event *apply_ev;		/* health changed: reconcile once this turn */
 	struct event *signals[5];
 	struct lvsd_reload_result reload;
 };
@@ -70,6 +74,9 @@ int lvsd_write_status_file(struct lvsd *ctx);
 
 /* Stop the event loop; main() then cleans up. */
 void lvsd_stop(struct lvsd *ctx, const char *why);
+
+/* Make the core's table what the model and health say, now. */
+void lvsd_apply(struct lvsd *ctx);
 
 /* The forwarding core in use, as the status calls it. */
 const char *lvsd_core_name(const struct lvsd *ctx);

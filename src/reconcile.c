@@ -7,11 +7,12 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "reconcile.h"
 
-static struct fwd_service_key service_key(const struct cfg_service *s)
+struct fwd_service_key reconcile_service_key(const struct cfg_service *s)
 {
 	struct fwd_service_key k = { .protocol = s->protocol, .fwmark = s->fwmark };
 
@@ -30,7 +31,7 @@ void reconcile_service_conf(const struct cfg *cfg, const struct cfg_service *s,
 	unsigned maxlen;
 
 	memset(out, 0, sizeof(*out));
-	out->key = service_key(s);
+	out->key = reconcile_service_key(s);
 	out->name = s->name;
 	out->scheduler = s->scheduler;
 	out->proxy_protocol = s->proxy_protocol;
@@ -81,7 +82,7 @@ static const struct cfg_service *find_cfg_service(const struct cfg *cfg,
 						  const struct fwd_service_key *k)
 {
 	for (size_t i = 0; i < cfg->n_services; i++) {
-		struct fwd_service_key ck = service_key(&cfg->services[i]);
+		struct fwd_service_key ck = reconcile_service_key(&cfg->services[i]);
 
 		if (fwd_service_key_equal(&ck, k))
 			return &cfg->services[i];
@@ -106,23 +107,55 @@ static void refused(struct logger *log, struct reconcile_result *res,
 	res->failures++;
 }
 
-static void sync_dests(struct fwd *f, const struct cfg_service *s,
-		       const struct fwd_service_info *have, struct logger *log,
-		       struct reconcile_result *res)
+size_t reconcile_desired_dests(const struct cfg_service *s, const struct reconcile_view *view,
+			       struct fwd_dest_conf *out)
 {
-	struct fwd_service_key k = service_key(s);
-	char err[256], a[ADDR_STRLEN];
+	bool sorry = view && s->sorry_server.af && view->sorry_active(view->arg, s);
+	size_t n = 0;
 
+	for (size_t j = 0; j < s->n_real_servers; j++) {
+		const struct cfg_real_server *rs = &s->real_servers[j];
+		enum reconcile_rs_state st = view ? view->rs_state(view->arg, s, rs) : RECONCILE_RS_IN;
+
+		if (st == RECONCILE_RS_OUT)
+			continue;
+		reconcile_dest_conf(s, rs, &out[n]);
+		if (st == RECONCILE_RS_QUIESCED || sorry)
+			out[n].weight = 0;
+		n++;
+	}
+	if (sorry) {
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].addr = s->sorry_server;
+		if (!out[n].addr.port)
+			out[n].addr.port = s->address.port;
+		out[n].weight = 1;
+		out[n].method = s->forwarding;
+		n++;
+	}
+	return n;
+}
+
+static void sync_dests(struct fwd *f, const struct cfg_service *s,
+		       const struct fwd_service_info *have, const struct reconcile_view *view,
+		       struct logger *log, struct reconcile_result *res)
+{
+	struct fwd_service_key k = reconcile_service_key(s);
+	struct fwd_dest_conf *want = calloc(s->n_real_servers + 1, sizeof(*want));
+	char err[256], a[ADDR_STRLEN];
+	size_t n;
+
+	if (!want) {
+		refused(log, res, "update", "real servers", "out of memory");
+		return;
+	}
+	n = reconcile_desired_dests(s, view, want);
 	for (size_t i = 0; have && i < have->n_dests; i++) {
 		const struct lvs_addr *addr = &have->dests[i].conf.addr;
 		bool wanted = false;
 
-		for (size_t j = 0; j < s->n_real_servers && !wanted; j++) {
-			struct fwd_dest_conf dc;
-
-			reconcile_dest_conf(s, &s->real_servers[j], &dc);
-			wanted = addr_equal(&dc.addr, addr);
-		}
+		for (size_t j = 0; j < n && !wanted; j++)
+			wanted = addr_equal(&want[j].addr, addr);
 		if (wanted)
 			continue;
 		if (f->ops->dest_del(f, &k, addr, err, sizeof(err)) < 0)
@@ -130,29 +163,29 @@ static void sync_dests(struct fwd *f, const struct cfg_service *s,
 		else
 			res->dests_removed++;
 	}
-	for (size_t j = 0; j < s->n_real_servers; j++) {
-		struct fwd_dest_conf dc;
+	for (size_t j = 0; j < n; j++) {
+		const struct fwd_dest_conf *dc = &want[j];
 		const struct fwd_dest_info *cur = NULL;
 
-		reconcile_dest_conf(s, &s->real_servers[j], &dc);
 		for (size_t i = 0; have && i < have->n_dests && !cur; i++)
-			if (addr_equal(&have->dests[i].conf.addr, &dc.addr))
+			if (addr_equal(&have->dests[i].conf.addr, &dc->addr))
 				cur = &have->dests[i];
-		if (cur && dest_conf_equal(&cur->conf, &dc))
+		if (cur && dest_conf_equal(&cur->conf, dc))
 			continue;
-		if ((cur ? f->ops->dest_edit : f->ops->dest_add)(f, &k, &dc, err, sizeof(err)) < 0)
+		if ((cur ? f->ops->dest_edit : f->ops->dest_add)(f, &k, dc, err, sizeof(err)) < 0)
 			refused(log, res, cur ? "change real server" : "add real server",
-				addr_format(&dc.addr, a, sizeof(a)), err);
+				addr_format(&dc->addr, a, sizeof(a)), err);
 		else if (cur)
 			res->dests_changed++;
 		else
 			res->dests_added++;
 	}
+	free(want);
 }
 
 static void sync_service(struct fwd *f, const struct cfg *cfg, const struct cfg_service *s,
-			 const struct fwd_table *t, struct logger *log,
-			 struct reconcile_result *res)
+			 const struct fwd_table *t, const struct reconcile_view *view,
+			 struct logger *log, struct reconcile_result *res)
 {
 	struct fwd_service_conf want;
 	const struct fwd_service_info *have;
@@ -173,11 +206,11 @@ static void sync_service(struct fwd *f, const struct cfg *cfg, const struct cfg_
 		else
 			res->services_changed++;
 	}
-	sync_dests(f, s, have, log, res);
+	sync_dests(f, s, have, view, log, res);
 }
 
-int reconcile(struct fwd *f, const struct cfg *cfg, struct logger *log,
-	      struct reconcile_result *res)
+int reconcile(struct fwd *f, const struct cfg *cfg, const struct reconcile_view *view,
+	      struct logger *log, struct reconcile_result *res)
 {
 	struct fwd_table t;
 	char err[256];
@@ -199,7 +232,7 @@ int reconcile(struct fwd *f, const struct cfg *cfg, struct logger *log,
 			res->services_removed++;
 	}
 	for (size_t i = 0; i < cfg->n_services; i++)
-		sync_service(f, cfg, &cfg->services[i], &t, log, res);
+		sync_service(f, cfg, &cfg->services[i], &t, view, log, res);
 	fwd_table_free(&t);
 	return res->failures ? -1 : 0;
 }

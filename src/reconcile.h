@@ -22,6 +22,24 @@ struct reconcile_result {
 	unsigned failures;		/* operations the core refused (logged) */
 };
 
+/* What the checks and the operator say a real server's place in the table is. */
+enum reconcile_rs_state {
+	RECONCILE_RS_IN,	/* its configured weight */
+	RECONCILE_RS_QUIESCED,	/* weight 0: no new connections, the old ones drain */
+	RECONCILE_RS_OUT,	/* not in the table */
+};
+
+/* Health as reconcile sees it (src/health.c provides it); NULL: all in, no sorry server. */
+struct reconcile_view {
+	enum reconcile_rs_state (*rs_state)(void *arg, const struct cfg_service *s,
+					    const struct cfg_real_server *rs);
+	/* The service lost quorum: its sorry server takes the traffic. */
+	bool (*sorry_active)(void *arg, const struct cfg_service *s);
+	void *arg;
+};
+
+/* The table's key of a configured service. */
+struct fwd_service_key reconcile_service_key(const struct cfg_service *s);
 /* The service conf and destination confs a configured service asks for. */
 void reconcile_service_conf(const struct cfg *cfg, const struct cfg_service *s,
 			    struct fwd_service_conf *out);
@@ -29,11 +47,20 @@ void reconcile_dest_conf(const struct cfg_service *s, const struct cfg_real_serv
 			 struct fwd_dest_conf *out);
 
 /*
+ * The destinations a service must have, as view says (NULL: all in):
+ * quiesced real servers at weight 0, out ones left out; with the sorry
+ * server active, every real server at weight 0 and the sorry server at
+ * weight 1. out has room for s->n_real_servers + 1; returns the count.
+ */
+size_t reconcile_desired_dests(const struct cfg_service *s, const struct reconcile_view *view,
+			       struct fwd_dest_conf *out);
+
+/*
  * Apply cfg to the core. Every refused operation is logged with its
  * reason and counted; the rest still goes ahead. 0 if all went in, -1 if
  * the table could not be read or anything failed.
  */
-int reconcile(struct fwd *f, const struct cfg *cfg, struct logger *log,
-	      struct reconcile_result *res);
+int reconcile(struct fwd *f, const struct cfg *cfg, const struct reconcile_view *view,
+	      struct logger *log, struct reconcile_result *res);
 
 #endif

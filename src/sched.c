@@ -21,13 +21,13 @@
 
 /* Indexed by enum cfg_sched. */
 static const struct sched_ops *const sched_table[] = {
-	[SCHED_RR] = &sched_rr_ops,	[SCHED_WRR] = &sched_wrr_ops,
-	[SCHED_LC] = &sched_lc_ops,	[SCHED_WLC] = &sched_wlc_ops,
-	[SCHED_SED] = &sched_sed_ops,	[SCHED_NQ] = &sched_nq_ops,
-	[SCHED_DH] = &sched_dh_ops,	[SCHED_SH] = &sched_sh_ops,
-	[SCHED_LBLC] = &sched_lblc_ops,	[SCHED_LBLCR] = &sched_lblcr_ops,
-	[SCHED_MH] = &sched_mh_ops,	[SCHED_FO] = &sched_fo_ops,
-	[SCHED_OVF] = &sched_ovf_ops,	[SCHED_TWOS] = &sched_twos_ops,
+	[CFG_SCHED_RR] = &sched_rr_ops,	[CFG_SCHED_WRR] = &sched_wrr_ops,
+	[CFG_SCHED_LC] = &sched_lc_ops,	[CFG_SCHED_WLC] = &sched_wlc_ops,
+	[CFG_SCHED_SED] = &sched_sed_ops,	[CFG_SCHED_NQ] = &sched_nq_ops,
+	[CFG_SCHED_DH] = &sched_dh_ops,	[CFG_SCHED_SH] = &sched_sh_ops,
+	[CFG_SCHED_LBLC] = &sched_lblc_ops,	[CFG_SCHED_LBLCR] = &sched_lblcr_ops,
+	[CFG_SCHED_MH] = &sched_mh_ops,	[CFG_SCHED_FO] = &sched_fo_ops,
+	[CFG_SCHED_OVF] = &sched_ovf_ops,	[CFG_SCHED_TWOS] = &sched_twos_ops,
 };
 
 #define SCHED_TABLE_LEN (sizeof(sched_table) / sizeof(sched_table[0]))

@@ -83,8 +83,24 @@ static void json_counters(const struct fwd_dest_info *d, struct json *j)
 	json_kv_uint(j, "bytes_out", d ? d->counters.outbytes : 0);
 }
 
+static const char *const rs_state_names[] = {
+	[RECONCILE_RS_IN] = "in", [RECONCILE_RS_QUIESCED] = "quiesced", [RECONCILE_RS_OUT] = "out",
+};
+
+/* What the checks and the operator say about one real server. */
+static void json_health(const struct health_rs *r, struct json *j)
+{
+	json_kv_bool(j, "healthy", r ? health_rs_healthy(r) : true);
+	json_kv_string(j, "last_check", r ? health_rs_last_check(r) : "");
+	json_kv_string(j, "check_reason", r && r->checker ? checker_reason(r->checker) : "");
+	json_kv_uint(j, "check_probes", r && r->checker ? checker_probes(r->checker) : 0);
+	json_kv_uint(j, "check_late_max_ms", r && r->checker ? checker_late_max_ms(r->checker) : 0);
+	json_kv_string(j, "override", health_override_names[r ? r->override : HEALTH_AUTO]);
+	json_kv_string(j, "state", rs_state_names[r ? health_rs_state(r) : RECONCILE_RS_IN]);
+}
+
 static void json_real_server(const struct cfg_service *s,
-			     const struct cfg_real_server *rs,
+			     const struct cfg_real_server *rs, const struct health_svc *hs,
 			     const struct fwd_service_info *live, struct json *j)
 {
 	char a[ADDR_STRLEN];
@@ -100,12 +116,13 @@ static void json_real_server(const struct cfg_service *s,
 	json_kv_uint(j, "effective_weight", d ? d->conf.weight : 0);
 	json_kv_bool(j, "in_table", d != NULL);
 	json_kv_string(j, "check", cfg_check_type_name(rs->check.type));
+	json_health(hs ? health_find_rs(hs, &target) : NULL, j);
 	json_kv_string(j, "forwarding", cfg_fwd_method_names[rs->forwarding]);
 	json_counters(d, j);
 	json_object_end(j);
 }
 
-static void json_service(const struct cfg_service *s,
+static void json_service(const struct cfg_service *s, const struct health_svc *hs,
 			 const struct fwd_service_info *live, struct json *j)
 {
 	char a[ADDR_STRLEN], label[128];
@@ -120,13 +137,15 @@ static void json_service(const struct cfg_service *s,
 	json_kv_string(j, "protocol", cfg_proto_names[s->protocol]);
 	json_kv_string(j, "scheduler", cfg_sched_names[s->scheduler]);
 	json_kv_bool(j, "in_table", live != NULL);
+	json_kv_bool(j, "quorum_up", hs ? hs->quorum_up : true);
+	json_kv_bool(j, "sorry_active", hs && !hs->quorum_up && s->sorry_server.af);
 	json_kv_uint(j, "conns", live ? live->counters.conns : 0);
 	json_kv_uint(j, "bytes_in", live ? live->counters.inbytes : 0);
 	json_kv_uint(j, "bytes_out", live ? live->counters.outbytes : 0);
 	json_key(j, "real_servers");
 	json_array_begin(j);
 	for (size_t i = 0; i < s->n_real_servers; i++)
-		json_real_server(s, &s->real_servers[i], live, j);
+		json_real_server(s, &s->real_servers[i], hs, live, j);
 	json_array_end(j);
 	json_object_end(j);
 }
@@ -169,8 +188,10 @@ void status_build_json(const struct lvsd *ctx, struct json *j)
 	json_key(j, "virtual_services");
 	json_array_begin(j);
 	for (size_t i = 0; i < cfg->n_services; i++)
-		json_service(&cfg->services[i], live_service(ctx, have ? &t : NULL,
-							     &cfg->services[i]), j);
+		json_service(&cfg->services[i],
+			     ctx->health_ready ? health_find_service(&ctx->health, &cfg->services[i])
+					       : NULL,
+			     live_service(ctx, have ? &t : NULL, &cfg->services[i]), j);
 	json_array_end(j);
 	json_object_end(j);
 	if (have)
@@ -192,7 +213,8 @@ int status_render_json(const struct lvsd *ctx, struct evbuffer *out)
 	return rc;
 }
 
-static void text_service(const struct cfg_service *s, struct evbuffer *out)
+static void text_service(const struct cfg_service *s, const struct health_svc *hs,
+			 struct evbuffer *out)
 {
 	char a[ADDR_STRLEN], label[128];
 
@@ -206,16 +228,26 @@ static void text_service(const struct cfg_service *s, struct evbuffer *out)
 				    s->protocol == CFG_PROTO_TCP ? "TCP" : "UDP",
 				    addr_format(&s->address, a, sizeof(a)),
 				    cfg_sched_names[s->scheduler]);
+	if (hs && !hs->quorum_up)
+		evbuffer_add_printf(out, "    quorum lost (under %u)%s\n", s->quorum,
+				    s->sorry_server.af ? ": the sorry server has the traffic" : "");
 	for (size_t i = 0; i < s->n_real_servers; i++) {
 		const struct cfg_real_server *rs = &s->real_servers[i];
 		struct lvs_addr t = rs->address;
 
 		if (!t.port)
 			t.port = s->address.port;
-		evbuffer_add_printf(out, "    -> %-24s %-4s weight %-5u check %s\n",
+		const struct health_rs *r = hs ? health_find_rs(hs, &t) : NULL;
+
+		evbuffer_add_printf(out, "    -> %-24s %-4s weight %-5u %-8s check %s%s%s%s%s\n",
 				    addr_format(&t, a, sizeof(a)),
 				    cfg_fwd_method_names[rs->forwarding], rs->weight,
-				    cfg_check_type_name(rs->check.type));
+				    rs_state_names[r ? health_rs_state(r) : RECONCILE_RS_IN],
+				    cfg_check_type_name(rs->check.type),
+				    r && *health_rs_last_check(r) ? ": " : "",
+				    r ? health_rs_last_check(r) : "",
+				    r && r->override != HEALTH_AUTO ? ", operator: " : "",
+				    r && r->override != HEALTH_AUTO ? health_override_names[r->override] : "");
 	}
 }
 
@@ -242,6 +274,7 @@ int status_render_text(const struct lvsd *ctx, struct evbuffer *out)
 				    cfg->vrrp[i].vrid, cfg->vrrp[i].priority);
 	evbuffer_add_printf(out, "virtual services: %zu\n", cfg->n_services);
 	for (size_t i = 0; i < cfg->n_services; i++)
-		text_service(&cfg->services[i], out);
+		text_service(&cfg->services[i], ctx->health_ready
+			     ? health_find_service(&ctx->health, &cfg->services[i]) : NULL, out);
 	return 0;
 }

@@ -363,12 +363,15 @@ else
 fi
 still_serving "100 held connections"
 
-# Misbehaving clients are the clients' problem: logged at info, never as errors.
-if ! log_has ': (error|warning): '; then
+# Misbehaving clients are the clients' problem: logged at info, never as
+# errors. (The test's real servers do not exist, so their checks warn.)
+complaints=$(grep -E ': (error|warning): ' "$LOG" |
+	grep -Ev ': warning: (check web |service web: quorum lost)')
+if [ -z "$complaints" ]; then
 	pass "no error or warning was logged for misbehaving clients"
 else
 	fail "no error or warning was logged for misbehaving clients" \
-		"$(grep -E ': (error|warning): ' "$LOG" | head -n 5)"
+		"$(head -n 5 <<<"$complaints")"
 fi
 like "$(cat "$LOG")" "info: control client [0-9]+: bad request: .*non-printable byte 0x00" \
 	"bad requests are logged at info"

@@ -68,7 +68,7 @@ static void test_defaults_service(void **state)
 	assert_string_equal(fmt_addr(&s->address), "10.0.0.1:80");
 	assert_int_equal(s->fwmark, 0);
 	assert_int_equal(s->protocol, CFG_PROTO_TCP);
-	assert_int_equal(s->scheduler, SCHED_WLC);
+	assert_int_equal(s->scheduler, CFG_SCHED_WLC);
 	assert_int_equal(s->forwarding, CFG_FWD_NAT);
 	assert_false(s->persistence.enabled);
 	assert_int_equal(s->proxy_protocol, CFG_PROXY_NONE);

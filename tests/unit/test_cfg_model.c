@@ -117,7 +117,7 @@ static void test_full_service(void **state)
 	assert_string_equal(s->name, "web");
 	assert_string_equal(fmt_addr(&s->address), "10.0.0.100:80");
 	assert_int_equal(s->protocol, CFG_PROTO_TCP);
-	assert_int_equal(s->scheduler, SCHED_WLC);
+	assert_int_equal(s->scheduler, CFG_SCHED_WLC);
 	assert_int_equal(s->forwarding, CFG_FWD_NAT);
 	assert_true(s->persistence.enabled);
 	assert_int_equal(s->persistence.timeout, S(600));
@@ -145,7 +145,7 @@ static void test_full_service(void **state)
 	assert_int_equal(cfg->services[1].real_servers[0].forwarding, CFG_FWD_TUN);
 	assert_int_equal(cfg->services[6].fwmark, 1);
 	assert_int_equal(cfg->services[6].address.af, 0);
-	assert_int_equal(cfg->services[6].scheduler, SCHED_MH);
+	assert_int_equal(cfg->services[6].scheduler, CFG_SCHED_MH);
 }
 
 static void test_full_http_check(void **state)
@@ -185,7 +185,7 @@ static void test_full_http_check(void **state)
 	assert_string_equal(c->ca, "/etc/ssl/certs/ca.pem");
 	assert_string_equal(c->cert, "/etc/lvsd/client.pem");
 	assert_string_equal(c->key, "/etc/lvsd/client.key");
-	assert_int_equal(cfg->services[1].scheduler, SCHED_SH);
+	assert_int_equal(cfg->services[1].scheduler, CFG_SCHED_SH);
 }
 
 static void test_full_other_checks(void **state)

@@ -124,22 +124,22 @@ static struct fwd_table mixed_table(void)
 	v6_d[1] = dest("2001:db8::3", 443, CFG_FWD_DR, 2, 100, 2000);
 	fwm1_d[0] = dest("10.0.0.21", 0, CFG_FWD_DR, 1, 0, 0);
 
-	mixed_s[0] = fwm(2, AF_INET6, SCHED_RR);
-	mixed_s[1] = svc(CFG_PROTO_TCP, "2001:db8::100", 443, SCHED_SH);
+	mixed_s[0] = fwm(2, AF_INET6, CFG_SCHED_RR);
+	mixed_s[1] = svc(CFG_PROTO_TCP, "2001:db8::100", 443, CFG_SCHED_SH);
 	mixed_s[1].conf.flags = FWD_SVC_SCHED1 | FWD_SVC_SCHED2;
 	persist(&mixed_s[1], 600, 64);
 	mixed_s[1].dests = v6_d, mixed_s[1].n_dests = N(v6_d);
-	mixed_s[2] = svc(CFG_PROTO_UDP, "10.0.0.100", 5060, SCHED_MH);
+	mixed_s[2] = svc(CFG_PROTO_UDP, "10.0.0.100", 5060, CFG_SCHED_MH);
 	mixed_s[2].conf.flags = FWD_SVC_ONEPACKET | FWD_SVC_SCHED1;
-	mixed_s[3] = fwm(1, AF_INET, SCHED_WLC);
+	mixed_s[3] = fwm(1, AF_INET, CFG_SCHED_WLC);
 	persist(&mixed_s[3], 1800, 32);
 	mixed_s[3].dests = fwm1_d, mixed_s[3].n_dests = N(fwm1_d);
-	mixed_s[4] = svc(CFG_PROTO_UDP, "10.0.0.100", 53, SCHED_RR);
+	mixed_s[4] = svc(CFG_PROTO_UDP, "10.0.0.100", 53, CFG_SCHED_RR);
 	persist(&mixed_s[4], 300, 24);
 	mixed_s[4].dests = dns_d, mixed_s[4].n_dests = N(dns_d);
-	mixed_s[5] = svc(CFG_PROTO_TCP, "10.0.0.101", 80, SCHED_LC);
+	mixed_s[5] = svc(CFG_PROTO_TCP, "10.0.0.101", 80, CFG_SCHED_LC);
 	mixed_s[5].conf.flags = FWD_SVC_SCHED2;
-	mixed_s[6] = svc(CFG_PROTO_TCP, "10.0.0.100", 80, SCHED_WLC);
+	mixed_s[6] = svc(CFG_PROTO_TCP, "10.0.0.100", 80, CFG_SCHED_WLC);
 	mixed_s[6].dests = web_d, mixed_s[6].n_dests = N(web_d);
 	return t;
 }
@@ -219,8 +219,8 @@ static void test_sort_as_libipvs(void **state)
 		dest("10.0.0.1", 443, CFG_FWD_DR, 1, 0, 0),
 	};
 	struct fwd_service_info s[] = {
-		svc(CFG_PROTO_TCP, "10.1.0.1", 80, SCHED_RR),
-		svc(CFG_PROTO_TCP, "192.168.1.1", 80, SCHED_RR),
+		svc(CFG_PROTO_TCP, "10.1.0.1", 80, CFG_SCHED_RR),
+		svc(CFG_PROTO_TCP, "192.168.1.1", 80, CFG_SCHED_RR),
 	};
 	struct fwd_table t = { s, N(s), 4096 };
 
@@ -261,11 +261,11 @@ static struct fwd_table big_table(void)
 				 100000000000000ULL, UINT64_MAX, 0);
 	big_d2[0] = dest("2001:db8:1234:5678::abcd", 443, CFG_FWD_DR, 1, 0, 0);
 	big_d2[0].counters = ctr(12345678, 123456789, 7, 8, 9);
-	big_s[0] = fwm(3, AF_INET, SCHED_WLC);
-	big_s[1] = svc(CFG_PROTO_TCP, "2001:db8::100", 443, SCHED_WLC);
+	big_s[0] = fwm(3, AF_INET, CFG_SCHED_WLC);
+	big_s[1] = svc(CFG_PROTO_TCP, "2001:db8::100", 443, CFG_SCHED_WLC);
 	big_s[1].counters = ctr(1, 22, 333, 4444, 55555);
 	big_s[1].dests = big_d2, big_s[1].n_dests = 1;
-	big_s[2] = svc(CFG_PROTO_TCP, "10.0.0.100", 80, SCHED_WLC);
+	big_s[2] = svc(CFG_PROTO_TCP, "10.0.0.100", 80, CFG_SCHED_WLC);
 	big_s[2].counters = ctr(99999999, 100000000, 999999999, 1000000000,
 				99999999999ULL);
 	big_s[2].dests = big_d1, big_s[2].n_dests = 1;
@@ -351,7 +351,7 @@ static struct fwd_table small_table(struct fwd_service_info *s,
 	d[1] = dest("10.0.0.21", 80, CFG_FWD_NAT, 1, 3, 0);
 	d[1].conf.u_threshold = 1000, d[1].conf.l_threshold = 500;
 	d[1].persistconns = 7;
-	*s = svc(CFG_PROTO_TCP, "10.0.0.100", 80, SCHED_WLC);
+	*s = svc(CFG_PROTO_TCP, "10.0.0.100", 80, CFG_SCHED_WLC);
 	persist(s, 300, 32);
 	s->dests = d, s->n_dests = 2;
 	return t;
@@ -403,9 +403,9 @@ static void test_empty(void **state)
 static void test_service_line_corners(void **state)
 {
 	struct fwd_service_info s[] = {
-		svc(CFG_PROTO_TCP, "10.0.0.1", 80, SCHED_SH),
-		svc(CFG_PROTO_TCP, "10.0.0.2", 80, SCHED_RR),
-		fwm(4294967295u, AF_INET, SCHED_RR),
+		svc(CFG_PROTO_TCP, "10.0.0.1", 80, CFG_SCHED_SH),
+		svc(CFG_PROTO_TCP, "10.0.0.2", 80, CFG_SCHED_RR),
+		fwm(4294967295u, AF_INET, CFG_SCHED_RR),
 	};
 	struct fwd_table t = { s, N(s), 4096 };
 
@@ -439,7 +439,7 @@ static void test_list_json(void **state)
 	s[0].counters = ctr(1, 2, 3, 4, 5);
 	s[0].rates = rt(ctr(6, 7, 8, 9, 10));
 	d[0].conf.method = CFG_FWD_TUN;
-	s[1] = fwm(7, AF_INET6, SCHED_SH);
+	s[1] = fwm(7, AF_INET6, CFG_SCHED_SH);
 	s[1].conf.flags = FWD_SVC_SCHED2 | FWD_SVC_ONEPACKET;
 	persist(&s[1], 120, 48);
 	json_init(&j);

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -195,7 +196,7 @@ static void apply(struct fwd *f, struct logger *lg, const char *yaml,
 	struct cfg *c = cfg_of(yaml);
 
 	k->calls[0] = '\0';
-	assert_int_equal(reconcile(f, c, lg, &r), want_rc);
+	assert_int_equal(reconcile(f, c, NULL, lg, &r), want_rc);
 	assert_string_equal(k->calls, want);
 	cfg_free(c);
 }
@@ -263,7 +264,7 @@ static void test_add_remove_servers_and_services(void **state)
 	/* dns goes, web changes scheduler, .11 leaves, .13 arrives, .12 untouched */
 	apply(f, state[1], next, "svc- svc~ dst- dst+ ", 0);
 	assert_int_equal(fake_of(f)->n, 1);
-	assert_int_equal(fake_of(f)->svc[0].conf.scheduler, SCHED_RR);
+	assert_int_equal(fake_of(f)->svc[0].conf.scheduler, CFG_SCHED_RR);
 }
 
 static void test_refusal_is_counted_and_the_rest_goes_in(void **state)
@@ -273,15 +274,79 @@ static void test_refusal_is_counted_and_the_rest_goes_in(void **state)
 	struct cfg *c = cfg_of(base_yaml);
 
 	fake_of(f)->refuse = "dst+";
-	assert_int_equal(reconcile(f, c, state[1], &r), -1);
+	assert_int_equal(reconcile(f, c, NULL, state[1], &r), -1);
 	assert_int_equal(r.failures, 3);
 	assert_int_equal(r.services_added, 2);
 	fake_of(f)->refuse = NULL;
 	/* The next pass retries what failed, and only that. */
-	assert_int_equal(reconcile(f, c, state[1], &r), 0);
+	assert_int_equal(reconcile(f, c, NULL, state[1], &r), 0);
 	assert_int_equal(r.dests_added, 3);
 	assert_int_equal(r.services_added, 0);
 	cfg_free(c);
+}
+
+/* A view the test steers: per real-server port, its state; sorry on or off. */
+struct steer {
+	enum reconcile_rs_state by_last_octet[256];
+	bool sorry;
+};
+
+static enum reconcile_rs_state steer_rs(void *arg, const struct cfg_service *s,
+					const struct cfg_real_server *rs)
+{
+	(void)s;
+	return ((struct steer *)arg)->by_last_octet[ntohl(rs->address.ip.v4.s_addr) & 0xff];
+}
+
+static bool steer_sorry(void *arg, const struct cfg_service *s)
+{
+	(void)s;
+	return ((struct steer *)arg)->sorry;
+}
+
+static void apply_view(struct fwd *f, struct logger *lg, const char *yaml,
+		       struct steer *st, const char *want)
+{
+	struct reconcile_view v = { steer_rs, steer_sorry, st };
+	struct reconcile_result r;
+	struct cfg *c = cfg_of(yaml);
+
+	fake_of(f)->calls[0] = '\0';
+	assert_int_equal(reconcile(f, c, &v, lg, &r), 0);
+	assert_string_equal(fake_of(f)->calls, want);
+	cfg_free(c);
+}
+
+static void test_health_view_quiesce_remove_sorry(void **state)
+{
+	static const char y[] =
+		"virtual_services:\n"
+		"  - name: web\n"
+		"    address: 10.0.0.1:80\n"
+		"    sorry_server: 10.0.0.30:8080\n"
+		"    real_servers:\n"
+		"      - {address: 10.0.0.11:80, weight: 3}\n"
+		"      - {address: 10.0.0.12:80, weight: 2}\n";
+	struct fwd *f = state[0];
+	struct fake *k = fake_of(f);
+	struct steer st = { 0 };
+
+	apply_view(f, state[1], y, &st, "svc+ dst+ dst+ ");
+	st.by_last_octet[11] = RECONCILE_RS_QUIESCED;
+	apply_view(f, state[1], y, &st, "dst~ ");
+	assert_int_equal(k->dest[0][0].conf.weight, 0);
+	st.by_last_octet[12] = RECONCILE_RS_OUT;
+	apply_view(f, state[1], y, &st, "dst- ");
+	assert_int_equal(k->svc[0].n_dests, 1);
+	/* Quorum lost: the sorry server comes in at weight 1. */
+	st.sorry = true;
+	apply_view(f, state[1], y, &st, "dst+ ");
+	assert_int_equal(k->dest[0][1].conf.addr.port, 8080);
+	assert_int_equal(k->dest[0][1].conf.weight, 1);
+	/* Back: the sorry server leaves, the servers return at their weights. */
+	memset(&st, 0, sizeof(st));
+	apply_view(f, state[1], y, &st, "dst- dst~ dst+ ");
+	apply_view(f, state[1], y, &st, "");
 }
 
 static void test_persistence_conf(void **state)
@@ -310,6 +375,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_weight_change_is_an_edit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_remove_servers_and_services, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusal_is_counted_and_the_rest_goes_in, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_health_view_quiesce_remove_sorry, setup, teardown),
 		cmocka_unit_test(test_persistence_conf),
 	};
 

@@ -38,7 +38,7 @@ static void test_dh_buckets(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_DH, 0, w, 3);
+	t_setup(&t, CFG_SCHED_DH, 0, w, 3);
 	assert_int_equal(dh_at(&t, "10.1.0.1:80"), 'A');	/* 177 % 3 = 0 */
 	assert_int_equal(dh_at(&t, "10.1.0.2:80"), 'C');	/* 98 % 3 = 2 */
 	assert_int_equal(dh_at(&t, "10.1.0.3:80"), 'B');	/* 19 % 3 = 1 */
@@ -56,7 +56,7 @@ static void test_dh_unavailable_gives_none(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_DH, 0, w, 3);
+	t_setup(&t, CFG_SCHED_DH, 0, w, 3);
 	t_weight(&t, 'B', 0);
 	assert_int_equal(dh_at(&t, "10.1.0.3"), '-');
 	assert_int_equal(dh_at(&t, "10.1.0.1"), 'A');	/* table unchanged */
@@ -80,7 +80,7 @@ static void test_sh_weighted_tiling(void **state)
 
 	(void)state;
 	/* Buckets A A B C A A B C ...: bucket i -> "AABC"[i % 4]. */
-	t_setup(&t, SCHED_SH, 0, w, 3);
+	t_setup(&t, CFG_SCHED_SH, 0, w, 3);
 	assert_int_equal(sh_at(&t, "192.0.2.1:5555"), 'A');	/* 177 */
 	assert_int_equal(sh_at(&t, "192.0.2.2:5555"), 'B');	/* 98 */
 	assert_int_equal(sh_at(&t, "192.0.2.3:5555"), 'C');	/* 19 */
@@ -97,8 +97,8 @@ static void test_sh_port_flag(void **state)
 	struct tsvc t, p;
 
 	(void)state;
-	t_setup(&t, SCHED_SH, 0, w, 3);
-	t_setup(&p, SCHED_SH, FWD_SVC_SCHED2, w, 3);
+	t_setup(&t, CFG_SCHED_SH, 0, w, 3);
+	t_setup(&p, CFG_SCHED_SH, FWD_SVC_SCHED2, w, 3);
 	/* Without sh-port the source port is ignored. */
 	assert_int_equal(sh_at(&t, "192.0.2.1:1"), 'A');
 	assert_int_equal(sh_at(&t, "192.0.2.1:2"), 'A');
@@ -116,8 +116,8 @@ static void test_sh_weight0_and_fallback(void **state)
 	struct tsvc t, f;
 
 	(void)state;
-	t_setup(&t, SCHED_SH, 0, w, 3);
-	t_setup(&f, SCHED_SH, FWD_SVC_SCHED1, w, 3);
+	t_setup(&t, CFG_SCHED_SH, 0, w, 3);
+	t_setup(&f, CFG_SCHED_SH, FWD_SVC_SCHED1, w, 3);
 	/* Buckets "ABC"[i % 3]: 19 is B's. */
 	assert_int_equal(sh_at(&t, "192.0.2.3"), '-');
 	assert_int_equal(sh_at(&t, "192.0.2.1"), 'A');	/* 177 % 3 = 0 */
@@ -138,7 +138,7 @@ static void test_sh_fallback_walk(void **state)
 	struct tsvc f;
 
 	(void)state;
-	t_setup(&f, SCHED_SH, FWD_SVC_SCHED1, w, 4);
+	t_setup(&f, CFG_SCHED_SH, FWD_SVC_SCHED1, w, 4);
 	assert_int_equal(sh_at(&f, "192.0.2.3"), 'D');	/* 19 % 4 = 3 */
 	t_overload(&f, 'D', true);
 	assert_int_equal(sh_at(&f, "192.0.2.3"), 'C');	/* 38 % 4 = 2 */
@@ -156,7 +156,7 @@ static void test_sh_distribution(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_SH, 0, w, 2);
+	t_setup(&t, CFG_SCHED_SH, 0, w, 2);
 	/* 192 buckets against 64; b -> b * 177 mod 256 is a bijection. */
 	for (int b = 0; b < 256; b++) {
 		snprintf(text, sizeof(text), "198.51.100.%d", b);
@@ -190,7 +190,7 @@ static void test_sh_consistency(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_SH, FWD_SVC_SCHED1, w, 4);
+	t_setup(&t, CFG_SCHED_SH, FWD_SVC_SCHED1, w, 4);
 	for (int pass = 0; pass < 2; pass++) {
 		rng = 99;
 		if (pass == 1)
@@ -232,10 +232,10 @@ static void test_hash_empty(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_init(&t, SCHED_SH, FWD_SVC_SCHED1, w, 1);
+	t_init(&t, CFG_SCHED_SH, FWD_SVC_SCHED1, w, 1);
 	assert_int_equal(sh_at(&t, "192.0.2.1"), '-');
 	t_free(&t);
-	t_init(&t, SCHED_DH, 0, w, 1);
+	t_init(&t, CFG_SCHED_DH, 0, w, 1);
 	assert_int_equal(dh_at(&t, "10.1.0.1"), '-');
 	t_free(&t);
 }

@@ -93,9 +93,9 @@ static struct sched_dest *scan_nq(const struct sched *s)
 static struct sched_dest *scan(enum cfg_sched which, const struct sched *s)
 {
 	switch (which) {
-	case SCHED_LC: return scan_lc(s);
-	case SCHED_WLC: return scan_weighted(s, overhead);
-	case SCHED_SED: return scan_weighted(s, sed_overhead);
+	case CFG_SCHED_LC: return scan_lc(s);
+	case CFG_SCHED_WLC: return scan_weighted(s, overhead);
+	case CFG_SCHED_SED: return scan_weighted(s, sed_overhead);
 	default: return scan_nq(s);
 	}
 }
@@ -175,10 +175,10 @@ static void run_random(enum cfg_sched which, uint64_t seed)
 	t_free(&t);
 }
 
-static void test_lc_random(void **state) { (void)state; run_random(SCHED_LC, 1); }
-static void test_wlc_random(void **state) { (void)state; run_random(SCHED_WLC, 2); }
-static void test_sed_random(void **state) { (void)state; run_random(SCHED_SED, 3); }
-static void test_nq_random(void **state) { (void)state; run_random(SCHED_NQ, 4); }
+static void test_lc_random(void **state) { (void)state; run_random(CFG_SCHED_LC, 1); }
+static void test_wlc_random(void **state) { (void)state; run_random(CFG_SCHED_WLC, 2); }
+static void test_sed_random(void **state) { (void)state; run_random(CFG_SCHED_SED, 3); }
+static void test_nq_random(void **state) { (void)state; run_random(CFG_SCHED_NQ, 4); }
 
 /* Huge counts and weights: the exact wide comparison, not a wrapped one. */
 static void test_wlc_wide_values(void **state)
@@ -187,7 +187,7 @@ static void test_wlc_wide_values(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_WLC, 0, w, 2);
+	t_setup(&t, CFG_SCHED_WLC, 0, w, 2);
 	t_conns(&t, 'A', (int)0x7fffffff, 0);
 	t_conns(&t, 'B', (int)0x7ffffffe, 0);
 	/* (2^31-1)*256/(2^32-1) against (2^31-2)*256/(2^32-2): B is lighter. */

@@ -38,7 +38,7 @@ static void test_lblc_sticks_until_overloaded(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_LBLC, 0, w, 2);
+	t_setup(&t, CFG_SCHED_LBLC, 0, w, 2);
 	assert_int_equal(at(&t, "10.0.1.1", T0), 'A');	/* wlc: first of equals */
 	t_conns(&t, 'A', 1, 0);
 	/* Cached A: 1 active is not more than its weight. */
@@ -59,7 +59,7 @@ static void test_lblc_overloaded_needs_a_light_server(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_LBLC, 0, w, 2);
+	t_setup(&t, CFG_SCHED_LBLC, 0, w, 2);
 	assert_int_equal(at(&t, "10.0.1.1", T0), 'A');
 	t_conns(&t, 'A', 3, 0);
 	t_conns(&t, 'B', 1, 0);	/* 1 * 2 is not under 2: nobody light */
@@ -76,7 +76,7 @@ static void test_lblc_flag_overload(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_LBLC, 0, w, 2);
+	t_setup(&t, CFG_SCHED_LBLC, 0, w, 2);
 	assert_int_equal(at(&t, "10.0.1.1", T0), 'A');
 	t_overload(&t, 'A', true);
 	assert_int_equal(at(&t, "10.0.1.1", T0), 'A');
@@ -92,7 +92,7 @@ static void test_lblc_weight0_and_removal(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_LBLC, 0, w, 2);
+	t_setup(&t, CFG_SCHED_LBLC, 0, w, 2);
 	assert_int_equal(at(&t, "10.0.1.1", T0), 'A');
 	t_weight(&t, 'A', 0);
 	assert_int_equal(at(&t, "10.0.1.1", T0), 'B');
@@ -114,7 +114,7 @@ static void test_lblc_expiry(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_LBLC, 0, w, 2);
+	t_setup(&t, CFG_SCHED_LBLC, 0, w, 2);
 	assert_int_equal(at(&t, "10.0.1.1", T0), 'A');
 	assert_int_equal(at(&t, "10.0.1.2", T0), 'A');
 	t_conns(&t, 'A', 1, 0);	/* wlc now prefers B; A is not overloaded */
@@ -152,7 +152,7 @@ static void test_lblc_overfull_table(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_LBLC, 0, w, 2);
+	t_setup(&t, CFG_SCHED_LBLC, 0, w, 2);
 	for (uint32_t i = 0; i < 16400; i++) {
 		uint32_t ip = 0x0a400000u + i;
 
@@ -174,7 +174,7 @@ static void test_lblc_overfull_table(void **state)
 	t_free(&t);
 
 	/* Again, but this time the entries sit idle through the + 6 min run. */
-	t_setup(&t, SCHED_LBLC, 0, w, 2);
+	t_setup(&t, CFG_SCHED_LBLC, 0, w, 2);
 	for (uint32_t i = 0; i < 16400; i++) {
 		addr_text(0x0a400000u + i, text, sizeof(text));
 		at(&t, text, T0);
@@ -195,7 +195,7 @@ static void test_lblcr_set_grows(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_LBLCR, 0, w, 2);
+	t_setup(&t, CFG_SCHED_LBLCR, 0, w, 2);
 	assert_int_equal(at(&t, "10.0.1.1", T0), 'A');	/* set {A} */
 	t_conns(&t, 'A', 2, 0);	/* overloaded: B is light */
 	assert_int_equal(at(&t, "10.0.1.1", T0 + 1), 'B');	/* set {B, A} */
@@ -225,7 +225,7 @@ static void test_lblcr_set_shrinks(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_LBLCR, 0, w, 2);
+	t_setup(&t, CFG_SCHED_LBLCR, 0, w, 2);
 	assert_int_equal(at(&t, "10.0.1.1", T0), 'A');
 	t_conns(&t, 'A', 2, 0);
 	assert_int_equal(at(&t, "10.0.1.1", t1), 'B');	/* {B, A}, lastmod t1 */
@@ -253,7 +253,7 @@ static void test_lblcr_expiry_and_none(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_LBLCR, 0, w, 2);
+	t_setup(&t, CFG_SCHED_LBLCR, 0, w, 2);
 	assert_int_equal(at(&t, "10.0.1.1", T0), 'A');
 	t_conns(&t, 'A', 1, 0);
 	assert_int_equal(at(&t, "10.0.1.1", T0 + 23 * HOUR), 'A');

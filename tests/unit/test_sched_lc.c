@@ -27,7 +27,7 @@ static void test_lc_ties_go_to_the_list_head(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_LC, 0, w, 3);
+	t_setup(&t, CFG_SCHED_LC, 0, w, 3);
 	/* Weight plays no part in lc: least conns, first on a tie. */
 	assert_string_equal(t_picks(&t, 7, true, buf), "ABCABCA");
 	t_free(&t);
@@ -39,7 +39,7 @@ static void test_lc_overhead(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_LC, 0, w, 2);
+	t_setup(&t, CFG_SCHED_LC, 0, w, 2);
 	/* One active costs 256 inactive: 256 against 255. */
 	t_conns(&t, 'A', 1, 0);
 	t_conns(&t, 'B', 0, 255);
@@ -58,7 +58,7 @@ static void test_lc_weight0_and_overload(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_LC, 0, w, 3);
+	t_setup(&t, CFG_SCHED_LC, 0, w, 3);
 	t_conns(&t, 'B', 5, 0);
 	t_conns(&t, 'C', 9, 0);
 	assert_int_equal(t_letter(&t, t_pick(&t)), 'B');
@@ -81,7 +81,7 @@ static void test_wlc_sequence(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_WLC, 0, w, 3);
+	t_setup(&t, CFG_SCHED_WLC, 0, w, 3);
 	assert_string_equal(t_picks(&t, 13, true, buf), "ABCCBCABCCBCA");
 	t_free(&t);
 }
@@ -92,7 +92,7 @@ static void test_wlc_ties_and_inactive(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_WLC, 0, w, 2);
+	t_setup(&t, CFG_SCHED_WLC, 0, w, 2);
 	/* 512/2 against 256/1: equal, A first. */
 	t_conns(&t, 'A', 2, 0);
 	t_conns(&t, 'B', 1, 0);
@@ -113,7 +113,7 @@ static void test_sed_sequence(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_SED, 0, w, 3);
+	t_setup(&t, CFG_SCHED_SED, 0, w, 3);
 	assert_string_equal(t_picks(&t, 10, true, buf), "CBCABCCBCA");
 	t_free(&t);
 }
@@ -124,7 +124,7 @@ static void test_sed_ignores_inactive(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_SED, 0, w, 2);
+	t_setup(&t, CFG_SCHED_SED, 0, w, 2);
 	t_conns(&t, 'A', 0, 1000);
 	t_conns(&t, 'B', 2, 0);
 	/* 1/1 against 3/3: equal, A first, its 1000 inactive do not count. */
@@ -141,7 +141,7 @@ static void test_nq_sequence(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_NQ, 0, w, 3);
+	t_setup(&t, CFG_SCHED_NQ, 0, w, 3);
 	assert_string_equal(t_picks(&t, 10, true, buf), "ABCCBCCBCA");
 	t_free(&t);
 }
@@ -152,7 +152,7 @@ static void test_nq_idle_first(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_NQ, 0, w, 4);
+	t_setup(&t, CFG_SCHED_NQ, 0, w, 4);
 	t_conns(&t, 'A', 1, 0);
 	t_conns(&t, 'B', 0, 500);	/* inactive only: idle */
 	/* sed would take A (2/100); an idle server wins, the first of them. */
@@ -170,7 +170,7 @@ static void test_nq_idle_first(void **state)
 static void test_family_distribution(void **state)
 {
 	static const uint32_t w[] = { 1, 2, 3, 4 };
-	static const enum cfg_sched family[] = { SCHED_WLC, SCHED_SED, SCHED_NQ };
+	static const enum cfg_sched family[] = { CFG_SCHED_WLC, CFG_SCHED_SED, CFG_SCHED_NQ };
 
 	(void)state;
 	for (size_t f = 0; f < 3; f++) {

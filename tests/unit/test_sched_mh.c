@@ -59,7 +59,7 @@ static void test_mh_known_slots(void **state)
 	struct tsvc t, p;
 
 	(void)state;
-	t_setup(&t, SCHED_MH, 0, w, 3);
+	t_setup(&t, CFG_SCHED_MH, 0, w, 3);
 	slot_counts(&t, count);
 	assert_int_equal(count[0], 1365);	/* 4093 = 3 * 1364 + 1 */
 	assert_int_equal(count[1], 1364);
@@ -70,7 +70,7 @@ static void test_mh_known_slots(void **state)
 	assert_int_equal(mh_at(&t, "192.0.2.4"), 'C');	/* slot 3044 */
 	assert_int_equal(mh_at(&t, "192.0.2.5"), 'B');	/* slot 3958 */
 	/* mh-port: the source port joins the hashed word. */
-	t_setup(&p, SCHED_MH, FWD_SVC_SCHED2, w, 3);
+	t_setup(&p, CFG_SCHED_MH, FWD_SVC_SCHED2, w, 3);
 	assert_int_equal(mh_at(&p, "192.0.2.1:1234"), 'B');	/* slot 3359 */
 	assert_int_equal(mh_at(&p, "192.0.2.2:1234"), 'C');	/* slot 1050 */
 	assert_int_equal(mh_at(&p, "192.0.2.3:1234"), 'B');	/* slot 71 */
@@ -87,22 +87,22 @@ static void test_mh_weights(void **state)
 
 	(void)state;
 	/* 10 a round: 409 rounds, then A 1 and B 2. */
-	t_setup(&t, SCHED_MH, 0, w1, 4);
+	t_setup(&t, CFG_SCHED_MH, 0, w1, 4);
 	slot_counts(&t, c);
 	assert_true(c[0] == 410 && c[1] == 820 && c[2] == 1227 && c[3] == 1636);
 	t_free(&t);
 	/* fls(100) = 7 > 6 bits: shift 1, turns 50 and 3; 77 rounds, A 12 more. */
-	t_setup(&t, SCHED_MH, 0, w2, 2);
+	t_setup(&t, CFG_SCHED_MH, 0, w2, 2);
 	slot_counts(&t, c);
 	assert_true(c[0] == 3862 && c[1] == 231);
 	t_free(&t);
 	/* gcd 100: turns 2 and 3; 818 rounds, then A 2 and B 1. */
-	t_setup(&t, SCHED_MH, 0, w3, 2);
+	t_setup(&t, CFG_SCHED_MH, 0, w3, 2);
 	slot_counts(&t, c);
 	assert_true(c[0] == 1638 && c[1] == 2455);
 	t_free(&t);
 	/* Added with weight 0: no slots at all. */
-	t_setup(&t, SCHED_MH, 0, w4, 3);
+	t_setup(&t, CFG_SCHED_MH, 0, w4, 3);
 	slot_counts(&t, c);
 	assert_true(c[0] == 2047 && c[1] == 0 && c[2] == 2046);
 	t_free(&t);
@@ -120,8 +120,8 @@ static void test_mh_quiesce(void **state)
 	struct tsvc t, f;
 
 	(void)state;
-	t_setup(&t, SCHED_MH, 0, w, 3);
-	t_setup(&f, SCHED_MH, FWD_SVC_SCHED1, w, 3);
+	t_setup(&t, CFG_SCHED_MH, 0, w, 3);
+	t_setup(&f, CFG_SCHED_MH, FWD_SVC_SCHED1, w, 3);
 	sched_mh_table(t.s, &slots);
 	memcpy(saved, slots, sizeof(saved));
 	t_weight(&t, 'B', 0);
@@ -150,7 +150,7 @@ static void test_mh_quiesce_keeps_turns(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_MH, 0, w, 2);
+	t_setup(&t, CFG_SCHED_MH, 0, w, 2);
 	slot_counts(&t, c);
 	assert_true(c[0] == 1638 && c[1] == 2455);	/* 818 rounds, A 2, B 1 */
 	t_weight(&t, 'B', 0);
@@ -172,11 +172,11 @@ static void test_mh_switch_keeps_drained(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_MH, 0, w, 3);
+	t_setup(&t, CFG_SCHED_MH, 0, w, 3);
 	sched_mh_table(t.s, &slots);
 	memcpy(saved, slots, sizeof(saved));
 	t_weight(&t, 'B', 0);
-	next = sched_new(SCHED_MH, 0, 1);
+	next = sched_new(CFG_SCHED_MH, 0, 1);
 	assert_non_null(next);
 	for (size_t i = t.s->n_dests; i-- > 0;)
 		assert_int_equal(sched_add_dest(next, t.s->dests[i]), 0);
@@ -200,7 +200,7 @@ static void test_mh_consistency(void **state)
 	(void)state;
 	for (size_t i = 0; i < 20; i++)
 		w[i] = 1;
-	t_setup(&t, SCHED_MH, 0, w, 20);
+	t_setup(&t, CFG_SCHED_MH, 0, w, 20);
 	for (int pass = 0; pass < 2; pass++) {
 		rng = 2024;
 		if (pass == 1)
@@ -234,7 +234,7 @@ static void test_mh_consistency(void **state)
 static void test_mh_too_many(void **state)
 {
 	struct sched_dest *d = calloc(M + 1, sizeof(*d));
-	struct sched *s = sched_new(SCHED_MH, 0, 1);
+	struct sched *s = sched_new(CFG_SCHED_MH, 0, 1);
 
 	(void)state;
 	assert_non_null(d);
@@ -257,7 +257,7 @@ static void test_mh_empty_and_all_zero(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_init(&t, SCHED_MH, FWD_SVC_SCHED1, w, 2);
+	t_init(&t, CFG_SCHED_MH, FWD_SVC_SCHED1, w, 2);
 	assert_int_equal(mh_at(&t, "192.0.2.1"), '-');
 	t_add_all(&t);
 	assert_int_equal(mh_at(&t, "192.0.2.1"), '-');

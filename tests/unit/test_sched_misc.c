@@ -22,7 +22,7 @@ static char buf[256];
 static void test_registry(void **state)
 {
 	(void)state;
-	for (int i = SCHED_RR; i <= SCHED_TWOS; i++) {
+	for (int i = CFG_SCHED_RR; i <= CFG_SCHED_TWOS; i++) {
 		const struct sched_ops *ops = sched_ops_of((enum cfg_sched)i);
 		struct sched *s = sched_new((enum cfg_sched)i, 0, 1);
 
@@ -36,8 +36,8 @@ static void test_registry(void **state)
 		sched_free(s);
 	}
 	assert_null(sched_ops_find("wrr2"));
-	assert_null(sched_ops_of((enum cfg_sched)(SCHED_TWOS + 1)));
-	assert_null(sched_new((enum cfg_sched)(SCHED_TWOS + 1), 0, 1));
+	assert_null(sched_ops_of((enum cfg_sched)(CFG_SCHED_TWOS + 1)));
+	assert_null(sched_new((enum cfg_sched)(CFG_SCHED_TWOS + 1), 0, 1));
 }
 
 static void test_new_dests_at_head(void **state)
@@ -46,7 +46,7 @@ static void test_new_dests_at_head(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_init(&t, SCHED_WLC, 0, w, 3);
+	t_init(&t, CFG_SCHED_WLC, 0, w, 3);
 	for (size_t i = 0; i < 3; i++)
 		assert_int_equal(sched_add_dest(t.s, &t.d[i]), 0);
 	assert_string_equal(t_list(&t, buf, sizeof(buf)), "CBA");
@@ -102,7 +102,7 @@ static void test_fo(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_FO, 0, w, 3);
+	t_setup(&t, CFG_SCHED_FO, 0, w, 3);
 	/* Highest weight, the first of equals; connections do not matter. */
 	assert_string_equal(t_picks(&t, 3, true, buf), "BBB");
 	t_overload(&t, 'B', true);
@@ -124,7 +124,7 @@ static void test_ovf(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_OVF, 0, w, 3);
+	t_setup(&t, CFG_SCHED_OVF, 0, w, 3);
 	t_weight(&t, 'C', 0);
 	/* A while its active <= 2, then B while <= 1, then nobody. */
 	assert_string_equal(t_picks(&t, 6, true, buf), "AAABB-");
@@ -154,7 +154,7 @@ static void test_twos_draw(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_TWOS, 0, w, 3);
+	t_setup(&t, CFG_SCHED_TWOS, 0, w, 3);
 	for (int i = 0; i < 50000; i++)
 		count[t_pick(&t) - t.d]++;
 	assert_in_range(count[0], 19000, 21000);	/* 2 of 5 */
@@ -171,7 +171,7 @@ static void test_twos_balance(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_TWOS, 0, w, 4);
+	t_setup(&t, CFG_SCHED_TWOS, 0, w, 4);
 	t_overload(&t, 'D', true);
 	for (int i = 0; i < 60000; i++) {
 		struct sched_dest *d = t_pick(&t);
@@ -194,10 +194,10 @@ static void test_twos_seeded(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_TWOS, 0, w, 5);
+	t_setup(&t, CFG_SCHED_TWOS, 0, w, 5);
 	t_picks(&t, 64, false, a);
 	t_free(&t);
-	t_setup(&t, SCHED_TWOS, 0, w, 5);
+	t_setup(&t, CFG_SCHED_TWOS, 0, w, 5);
 	t_picks(&t, 64, false, b);
 	t.s->rng = 7;
 	t_picks(&t, 64, false, c);

@@ -26,7 +26,7 @@ static void test_rr_cycles(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_RR, 0, w, 3);
+	t_setup(&t, CFG_SCHED_RR, 0, w, 3);
 	assert_string_equal(t_picks(&t, 7, false, buf), "ABCABCA");
 	t_free(&t);
 }
@@ -37,7 +37,7 @@ static void test_rr_quiesce_keeps_the_cursor(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_RR, 0, w, 3);
+	t_setup(&t, CFG_SCHED_RR, 0, w, 3);
 	assert_string_equal(t_picks(&t, 4, false, buf), "ABCA");
 	/* B drained: skipped, the others go on from the cursor (A). */
 	t_weight(&t, 'B', 0);
@@ -53,7 +53,7 @@ static void test_rr_overload(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_RR, 0, w, 3);
+	t_setup(&t, CFG_SCHED_RR, 0, w, 3);
 	t_overload(&t, 'B', true);
 	assert_string_equal(t_picks(&t, 4, false, buf), "ACAC");
 	t_overload(&t, 'B', false);
@@ -68,7 +68,7 @@ static void test_rr_new_dest_at_head(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_init(&t, SCHED_RR, 0, w, 4);
+	t_init(&t, CFG_SCHED_RR, 0, w, 4);
 	assert_int_equal(sched_add_dest(t.s, t_d(&t, 'C')), 0);
 	assert_int_equal(sched_add_dest(t.s, t_d(&t, 'B')), 0);
 	assert_int_equal(sched_add_dest(t.s, t_d(&t, 'A')), 0);
@@ -86,7 +86,7 @@ static void test_rr_delete_under_cursor(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_RR, 0, w, 3);
+	t_setup(&t, CFG_SCHED_RR, 0, w, 3);
 	assert_string_equal(t_picks(&t, 2, false, buf), "AB");
 	sched_del_dest(t.s, t_d(&t, 'B'));
 	assert_string_equal(t_picks(&t, 4, false, buf), "CACA");
@@ -101,7 +101,7 @@ static void test_rr_none_usable(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_init(&t, SCHED_RR, 0, w, 2);
+	t_init(&t, CFG_SCHED_RR, 0, w, 2);
 	assert_string_equal(t_picks(&t, 1, false, buf), "-");
 	t_add_all(&t);
 	assert_string_equal(t_picks(&t, 3, false, buf), "---");
@@ -123,7 +123,7 @@ static void test_wrr_432(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_WRR, 0, w, 3);
+	t_setup(&t, CFG_SCHED_WRR, 0, w, 3);
 	assert_string_equal(t_picks(&t, 21, false, buf),
 			    "ABC" "AABABCABC" "AABABCABC");
 	t_free(&t);
@@ -136,7 +136,7 @@ static void test_wrr_gcd(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_WRR, 0, w, 2);
+	t_setup(&t, CFG_SCHED_WRR, 0, w, 2);
 	assert_string_equal(t_picks(&t, 11, false, buf), "AB" "AAB" "AAB" "AAB");
 	t_free(&t);
 }
@@ -148,7 +148,7 @@ static void test_wrr_edit_restarts_at_head(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_WRR, 0, w, 3);
+	t_setup(&t, CFG_SCHED_WRR, 0, w, 3);
 	assert_string_equal(t_picks(&t, 7, false, buf), "ABCAABA");
 	t_weight(&t, 'C', 4);
 	assert_string_equal(t_picks(&t, 19, false, buf),
@@ -167,7 +167,7 @@ static void test_wrr_weight0_and_overload(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_WRR, 0, w, 3);
+	t_setup(&t, CFG_SCHED_WRR, 0, w, 3);
 	assert_string_equal(t_picks(&t, 9, false, buf), "AC" "AAC" "AAC" "A");
 	t_overload(&t, 'A', true);
 	assert_string_equal(t_picks(&t, 2, false, buf), "CC");
@@ -185,7 +185,7 @@ static void test_wrr_all_zero(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_WRR, 0, w, 2);
+	t_setup(&t, CFG_SCHED_WRR, 0, w, 2);
 	assert_string_equal(t_picks(&t, 2, false, buf), "--");
 	t_weight(&t, 'A', 3);
 	assert_string_equal(t_picks(&t, 2, false, buf), "AA");
@@ -199,7 +199,7 @@ static void test_wrr_distribution(void **state)
 	struct tsvc t;
 
 	(void)state;
-	t_setup(&t, SCHED_WRR, 0, w, 4);
+	t_setup(&t, CFG_SCHED_WRR, 0, w, 4);
 	for (int i = 0; i < 9000; i++)
 		count[t_pick(&t) - t.d]++;
 	/* Exact per cycle of 9; the first, partial cycle adds at most one each. */

@@ -1,0 +1,329 @@
+/*
+ * check.c - the checker: when to probe a real server, and what the
+ * results mean.
+ *
+ * Each checker probes on a fixed schedule (every `interval` from the
+ * first probe, which falls at a random point of the first interval so
+ * that thousands of checkers configured at once do not fire at once),
+ * one probe at a time, each under one deadline that covers connect,
+ * send and the whole reply: a server that answers slowly, or drips its
+ * answer, fails like one that does not answer. `rise` passes in a row
+ * bring a down server up, `fall` failures in a row take an up one down;
+ * a new checker starts up unless `alpha` says it must earn it. Every
+ * transition is logged with the result that caused it and reported to
+ * the owner, which decides what it means for the table.
+ */
+#include "config.h"
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "check.h"
+
+struct checker {
+	const struct check_env *env;
+	const struct cfg_check *conf;
+	struct lvs_addr real_server;
+	char *label;
+	struct check_probe probe;
+	bool running;			/* a probe is in flight */
+	struct event next, deadline;
+	uint64_t due_us;		/* when the next probe is due */
+	uint64_t started_us;		/* when the probe in flight started */
+	uint64_t probes, late_max_us;
+	bool up;
+	uint32_t passes, failures;	/* in a row */
+	char last[CHECK_DETAIL_MAX + 48];
+	char reason[CHECK_DETAIL_MAX];
+	void (*on_change)(void *arg, struct checker *c);
+	void *arg;
+};
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static struct timeval tv_of_us(uint64_t us)
+{
+	struct timeval tv = { (time_t)(us / 1000000u), (suseconds_t)(us % 1000000u) };
+
+	return tv;
+}
+
+void check_plan(const struct cfg_check *conf, const struct check_transport **transport,
+		const struct check_proto **proto)
+{
+	*proto = NULL;
+	switch (conf->type) {
+	case CHECK_HTTP:
+		*transport = &check_tcp_transport;
+		*proto = &check_http_proto;
+		break;
+	case CHECK_HTTPS:
+		*transport = &check_tls_transport;
+		*proto = &check_http_proto;
+		break;
+	case CHECK_EXPECT:
+		*transport = conf->transport == CFG_TRANSPORT_UDP ? &check_udp_transport
+			   : conf->transport == CFG_TRANSPORT_TLS ? &check_tls_transport
+			   : &check_tcp_transport;
+		*proto = &check_expect_proto;
+		break;
+	case CHECK_SMTP:
+		*transport = &check_tcp_transport;
+		*proto = &check_smtp_proto;
+		break;
+	case CHECK_DNS:
+		*transport = &check_udp_transport;
+		*proto = &check_dns_proto;
+		break;
+	case CHECK_SCRIPT:
+		*transport = &check_script_transport;
+		break;
+	case CHECK_TCP:
+	case CHECK_NONE:
+	default:
+		*transport = &check_tcp_transport;
+		break;
+	}
+}
+
+struct lvs_addr check_target(const struct cfg_check *conf, const struct lvs_addr *real_server)
+{
+	struct lvs_addr t = *real_server;
+
+	if (conf->address.af) {
+		t.af = conf->address.af;
+		t.ip = conf->address.ip;
+	}
+	if (conf->port)
+		t.port = conf->port;
+	return t;
+}
+
+/* ---- one probe ------------------------------------------------------------- */
+
+static void schedule_next(struct checker *c)
+{
+	uint64_t now = mono_us(), interval = (uint64_t)c->conf->interval * 1000u;
+
+	/* Fixed rate from the schedule, not from when the last probe ended. */
+	c->due_us += interval;
+	if (c->due_us < now)
+		c->due_us = now;
+	struct timeval tv = tv_of_us(c->due_us - now);
+
+	event_add(&c->next, &tv);
+}
+
+static void note_transition(struct checker *c, bool up, const char *detail)
+{
+	c->up = up;
+	snprintf(c->reason, sizeof(c->reason), "%s", detail);
+	if (up)
+		log_notice(c->env->log, "check %s: up: %s (%u passed in a row)", c->label,
+			   detail, c->passes);
+	else
+		log_warning(c->env->log, "check %s: down: %s (%u failed in a row)", c->label,
+			    detail, c->failures);
+}
+
+/* A probe's end, whoever ended it: count it, maybe change state, schedule the next. */
+static void probe_finish(struct checker *c, bool up, const char *detail)
+{
+	double ms = (double)(mono_us() - c->started_us) / 1000.0;
+	bool changed = false;
+
+	c->running = false;
+	event_del(&c->deadline);
+	if (up)
+		snprintf(c->last, sizeof(c->last), "ok: %s in %.1fms", detail, ms);
+	else
+		snprintf(c->last, sizeof(c->last), "fail: %s", detail);
+	if (up) {
+		c->failures = 0;
+		if (c->passes < UINT32_MAX)
+			c->passes++;
+		changed = !c->up && c->passes >= c->conf->rise;
+	} else {
+		c->passes = 0;
+		if (c->failures < UINT32_MAX)
+			c->failures++;
+		changed = c->up && c->failures >= c->conf->fall;
+	}
+	log_debug(c->env->log, "check %s: %s", c->label, c->last);
+	if (changed)
+		note_transition(c, up, detail);
+	schedule_next(c);
+	if (changed && c->on_change)
+		c->on_change(c->arg, c);
+}
+
+void check_probe_done(struct check_probe *p, bool up, const char *fmt, ...)
+{
+	char detail[CHECK_DETAIL_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	probe_finish(p->owner, up, detail);
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct checker *c = arg;
+	char detail[CHECK_DETAIL_MAX];
+
+	(void)fd;
+	(void)what;
+	if (!c->running)
+		return;
+	snprintf(detail, sizeof(detail), "timeout after %.1fs %s",
+		 (double)c->conf->timeout / 1000.0, c->probe.phase ? c->probe.phase : "");
+	c->probe.transport->cancel(&c->probe);
+	c->probe.run = NULL;
+	probe_finish(c, false, detail);
+}
+
+static void on_next(evutil_socket_t fd, short what, void *arg)
+{
+	struct checker *c = arg;
+	struct check_probe *p = &c->probe;
+	struct timeval tv = tv_of_us((uint64_t)c->conf->timeout * 1000u);
+	char why[CHECK_DETAIL_MAX];
+	uint64_t now = mono_us();
+
+	(void)fd;
+	(void)what;
+	if (now > c->due_us && now - c->due_us > c->late_max_us)
+		c->late_max_us = now - c->due_us;
+	c->probes++;
+	c->started_us = now;
+	c->running = true;
+	p->conf = c->conf;
+	p->step = 0;
+	p->run = NULL;
+	p->phase = "connecting";
+	event_add(&c->deadline, &tv);
+	why[0] = '\0';
+	if (p->transport->start(p, why, sizeof(why)) < 0)
+		probe_finish(c, false, why[0] ? why : "cannot start the probe");
+}
+
+/* ---- the checker's life ---------------------------------------------------------- */
+
+static uint64_t splitmix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+static int checker_prepare(struct checker *c, char *err, size_t errlen)
+{
+	struct check_probe *p = &c->probe;
+
+	check_plan(c->conf, &p->transport, &p->proto);
+	if (p->transport->prepare &&
+	    p->transport->prepare(c->conf, &p->transport_state, err, errlen) < 0)
+		return -1;
+	if (p->proto && p->proto->prepare &&
+	    p->proto->prepare(c->conf, &p->target, &p->proto_state, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+struct checker *checker_new(const struct checker_args *a, char *err, size_t errlen)
+{
+	struct checker *c = calloc(1, sizeof(*c));
+	uint64_t interval_us = (uint64_t)a->conf->interval * 1000u, first;
+
+	if (!c || !(c->label = strdup(a->label ? a->label : "?"))) {
+		free(c);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->env = a->env;
+	c->conf = a->conf;
+	c->real_server = a->real_server;
+	c->on_change = a->on_change;
+	c->arg = a->arg;
+	c->up = !a->conf->alpha;
+	c->probe.env = a->env;
+	c->probe.conf = a->conf;
+	c->probe.owner = c;
+	c->probe.real_server = a->real_server;
+	c->probe.target = check_target(a->conf, &a->real_server);
+	event_assign(&c->next, a->env->base, -1, 0, on_next, c);
+	event_assign(&c->deadline, a->env->base, -1, 0, on_deadline, c);
+	if (checker_prepare(c, err, errlen) < 0) {
+		checker_free(c);
+		return NULL;
+	}
+	first = interval_us ? splitmix64(a->seed) % interval_us : 0;
+	c->due_us = mono_us() + first;
+	struct timeval tv = tv_of_us(first);
+
+	event_add(&c->next, &tv);
+	return c;
+}
+
+void checker_free(struct checker *c)
+{
+	struct check_probe *p;
+
+	if (!c)
+		return;
+	p = &c->probe;
+	if (c->running && p->transport)
+		p->transport->cancel(p);
+	event_del(&c->next);
+	event_del(&c->deadline);
+	if (p->proto && p->proto->release && p->proto_state)
+		p->proto->release(p->proto_state);
+	if (p->transport && p->transport->release && p->transport_state)
+		p->transport->release(p->transport_state);
+	free(c->label);
+	free(c);
+}
+
+bool checker_is_up(const struct checker *c)
+{
+	return c->up;
+}
+
+const char *checker_last(const struct checker *c)
+{
+	return c->last;
+}
+
+const char *checker_reason(const struct checker *c)
+{
+	return c->reason;
+}
+
+uint64_t checker_probes(const struct checker *c)
+{
+	return c->probes;
+}
+
+uint64_t checker_late_max_ms(const struct checker *c)
+{
+	return c->late_max_us / 1000u;
+}
+
+void checker_rebind(struct checker *c, const struct cfg_check *conf)
+{
+	c->conf = conf;
+	c->probe.conf = conf;
+}

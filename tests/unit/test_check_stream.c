@@ -1,0 +1,477 @@
+/*
+ * test_check_stream.c - the tcp and tls transports end to end, through
+ * the real checker engine (check.c), against loopback servers served by
+ * the same event loop (test_check_stream_util.c): connects that work or
+ * are refused, HTTP servers that answer well, badly, slowly, not at all
+ * or too much, and TLS servers whose certificates are valid, expired,
+ * for another name or self-signed. Each check runs with rise 1 and
+ * fall 1, so its first probe's result is what checker_last() shows.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <openssl/x509.h>
+
+#include "check.h"
+#include "test_check_stream_util.h"
+
+#define OK_200 "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+struct fx {
+	struct tpki *pki;
+	struct event_base *base;
+	struct logger log;
+	struct check_env env;
+	struct cfg_check conf;
+	struct tsrv *srv;
+	struct checker *c;
+	unsigned changes;		/* on_change calls */
+	char last[CHECK_DETAIL_MAX + 48];
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Run the loop for about ms milliseconds. */
+static void run_for(struct fx *f, unsigned ms)
+{
+	struct timeval tv = { 0, (suseconds_t)ms * 1000 };
+
+	event_base_loopexit(f->base, &tv);
+	event_base_dispatch(f->base);
+}
+
+static struct cfg_check conf_of(enum cfg_check_type type)
+{
+	struct cfg_check c;
+
+	memset(&c, 0, sizeof(c));
+	c.type = type;
+	c.interval = 100;
+	c.timeout = 300;
+	c.rise = 1;
+	c.fall = 1;
+	return c;
+}
+
+static void on_change(void *arg, struct checker *c)
+{
+	struct fx *f = arg;
+
+	(void)c;
+	f->changes++;
+}
+
+static struct checker *start_at(struct fx *f, const struct cfg_check *conf, const char *addr,
+				char *err, size_t errlen)
+{
+	struct checker_args a = { .env = &f->env, .conf = conf, .label = "test",
+				  .on_change = on_change, .arg = f, .seed = 7 };
+
+	assert_int_equal(addr_parse(addr, ADDR_PORT_REQUIRED, &a.real_server, err, errlen), 0);
+	return checker_new(&a, err, errlen);
+}
+
+/* f->conf's first probe against addr: its result, as checker_last() says it. */
+static const char *probe_addr(struct fx *f, const char *addr)
+{
+	char err[256] = "";
+	uint64_t end;
+
+	f->c = start_at(f, &f->conf, addr, err, sizeof(err));
+	if (!f->c)
+		fail_msg("checker_new: %s", err);
+	end = now_ms() + 3000;
+	while (!checker_last(f->c)[0] && now_ms() < end)
+		run_for(f, 5);
+	snprintf(f->last, sizeof(f->last), "%s", checker_last(f->c));
+	return f->last;
+}
+
+/* The same against f->srv on 127.0.0.1. */
+static const char *probe(struct fx *f)
+{
+	char addr[64];
+
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", tsrv_port(f->srv));
+	return probe_addr(f, addr);
+}
+
+static void serve(struct fx *f, enum tsrv_kind kind, const char *reply, SSL_CTX *tls)
+{
+	f->srv = tsrv_new(f->base, false, kind, reply, reply ? strlen(reply) : 0, tls);
+	assert_non_null(f->srv);
+}
+
+static void assert_prefix(const char *got, const char *want)
+{
+	if (strncmp(got, want, strlen(want)) != 0)
+		fail_msg("got '%s', wanted '%s...'", got, want);
+}
+
+/* ---- fixtures ---------------------------------------------------------------- */
+
+static int group_setup(void **state)
+{
+	static struct tpki pki;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (tpki_make(&pki) < 0)
+		return -1;
+	*state = &pki;
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	tpki_free(*state);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (!f || !(f->base = event_base_new())) {
+		free(f);
+		return -1;
+	}
+	f->pki = *state;
+	logger_init(&f->log, "test_check_stream");
+	f->log.level = LOG_LVL_ERROR;
+	f->env.base = f->base;
+	f->env.log = &f->log;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	checker_free(f->c);
+	tsrv_free(f->srv);
+	/* libevent finalizes freed bufferevents from the loop. */
+	event_base_loop(f->base, EVLOOP_NONBLOCK);
+	event_base_free(f->base);
+	logger_close(&f->log);
+	free(f);
+	return 0;
+}
+
+/* ---- tcp ------------------------------------------------------------------------ */
+
+static void test_tcp_connects(void **state)
+{
+	struct fx *f = *state;
+
+	f->conf = conf_of(CHECK_TCP);
+	serve(f, TSRV_SILENT, NULL, NULL);
+	assert_prefix(probe(f), "ok: connected in ");
+	assert_true(checker_is_up(f->c));
+	assert_int_equal(f->changes, 0);
+}
+
+static void test_tcp_ipv6(void **state)
+{
+	struct fx *f = *state;
+	char addr[64];
+
+	f->conf = conf_of(CHECK_TCP);
+	f->srv = tsrv_new(f->base, true, TSRV_SILENT, NULL, 0, NULL);
+	if (!f->srv)
+		skip();		/* no ::1 here */
+	snprintf(addr, sizeof(addr), "[::1]:%u", tsrv_port(f->srv));
+	assert_prefix(probe_addr(f, addr), "ok: connected in ");
+}
+
+static void test_tcp_refused(void **state)
+{
+	struct fx *f = *state;
+	char addr[64];
+
+	f->conf = conf_of(CHECK_TCP);
+	serve(f, TSRV_SILENT, NULL, NULL);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", tsrv_port(f->srv));
+	tsrv_free(f->srv);	/* nothing listens there now */
+	f->srv = NULL;
+	assert_string_equal(probe_addr(f, addr), "fail: connect refused");
+	assert_false(checker_is_up(f->c));
+	assert_int_equal(f->changes, 1);
+	assert_string_equal(checker_reason(f->c), "connect refused");
+}
+
+/* ---- http --------------------------------------------------------------------- */
+
+static void test_http_up(void **state)
+{
+	struct fx *f = *state;
+
+	f->conf = conf_of(CHECK_HTTP);
+	f->conf.body = "^ok$";
+	serve(f, TSRV_REPLY, OK_200, NULL);
+	assert_prefix(probe(f), "ok: 200 in ");
+	assert_int_equal(tsrv_accepted(f->srv), 1);
+}
+
+static void test_http_status_503(void **state)
+{
+	struct fx *f = *state;
+
+	f->conf = conf_of(CHECK_HTTP);
+	serve(f, TSRV_REPLY, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n",
+	      NULL);
+	assert_string_equal(probe(f), "fail: http status 503");
+	assert_false(checker_is_up(f->c));
+}
+
+static void test_http_wrong_body(void **state)
+{
+	struct fx *f = *state;
+
+	f->conf = conf_of(CHECK_HTTP);
+	f->conf.body = "^ok$";
+	serve(f, TSRV_REPLY, "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nnot ok", NULL);
+	assert_string_equal(probe(f), "fail: body does not match \"^ok$\"");
+}
+
+/* A reply dripping in is no answer: the one deadline covers it all. */
+static void test_http_drip(void **state)
+{
+	struct fx *f = *state;
+
+	f->conf = conf_of(CHECK_HTTP);
+	serve(f, TSRV_DRIP, OK_200, NULL);
+	assert_string_equal(probe(f), "fail: timeout after 0.3s reading the status line");
+}
+
+static void test_http_closed_after_headers(void **state)
+{
+	struct fx *f = *state;
+
+	f->conf = conf_of(CHECK_HTTP);
+	f->conf.body = "ok";
+	serve(f, TSRV_REPLY, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", NULL);
+	assert_string_equal(probe(f), "fail: connection closed while reading the body");
+}
+
+static void test_http_black_hole(void **state)
+{
+	struct fx *f = *state;
+
+	f->conf = conf_of(CHECK_HTTP);
+	serve(f, TSRV_SILENT, NULL, NULL);
+	assert_string_equal(probe(f), "fail: timeout after 0.3s waiting for the reply");
+}
+
+static void test_http_reply_too_large(void **state)
+{
+	struct fx *f = *state;
+	size_t n = CHECK_MAX_INPUT + 100 * 1024;
+	char *junk = malloc(n + 1);
+
+	assert_non_null(junk);
+	memset(junk, 'x', n);
+	junk[n] = '\0';		/* one endless status line */
+	f->conf = conf_of(CHECK_HTTP);
+	serve(f, TSRV_REPLY, junk, NULL);
+	probe(f);
+	tsrv_free(f->srv);
+	f->srv = NULL;
+	free(junk);
+	assert_string_equal(f->last, "fail: reply too large");
+}
+
+/* ---- tls ---------------------------------------------------------------------- */
+
+static void https_conf(struct fx *f, bool verify, const char *host)
+{
+	f->conf = conf_of(CHECK_HTTPS);
+	f->conf.verify = verify;
+	f->conf.ca = f->pki->ca_file;
+	f->conf.host = host;
+	/* Close-delimited: the end of a TLS stream must read as an end. */
+	f->conf.body = "^ok$";
+}
+
+static const char *https_probe(struct fx *f, enum tpki_cert cert, bool verify, const char *host)
+{
+	https_conf(f, verify, host);
+	serve(f, TSRV_REPLY, "HTTP/1.0 200 OK\r\n\r\nok", f->pki->server[cert]);
+	return probe(f);
+}
+
+static void test_tls_valid(void **state)
+{
+	assert_prefix(https_probe(*state, TPKI_VALID, true, "localhost"), "ok: 200 in ");
+}
+
+static void test_tls_valid_by_ip(void **state)
+{
+	assert_prefix(https_probe(*state, TPKI_VALID, true, NULL), "ok: 200 in ");
+}
+
+static void test_tls_expired(void **state)
+{
+	assert_string_equal(https_probe(*state, TPKI_EXPIRED, true, "localhost"),
+			    "fail: TLS: certificate has expired");
+}
+
+static void test_tls_wrong_name(void **state)
+{
+	assert_string_equal(https_probe(*state, TPKI_WRONG_NAME, true, "localhost"),
+			    "fail: TLS: hostname mismatch");
+}
+
+static void test_tls_wrong_ip(void **state)
+{
+	assert_string_equal(https_probe(*state, TPKI_WRONG_NAME, true, NULL),
+			    "fail: TLS: IP address mismatch");
+}
+
+static void test_tls_self_signed(void **state)
+{
+	char want[128];
+
+	snprintf(want, sizeof(want), "fail: TLS: %s",
+		 X509_verify_cert_error_string(X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT));
+	assert_string_equal(https_probe(*state, TPKI_SELF_SIGNED, true, "localhost"), want);
+}
+
+static void test_tls_no_verify(void **state)
+{
+	static const enum tpki_cert bad[] = { TPKI_EXPIRED, TPKI_WRONG_NAME, TPKI_SELF_SIGNED };
+	struct fx *f = *state;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_prefix(https_probe(f, bad[i], false, "localhost"), "ok: 200 in ");
+		checker_free(f->c);
+		tsrv_free(f->srv);
+		f->c = NULL;
+		f->srv = NULL;
+	}
+}
+
+static void test_tls_server_closes(void **state)
+{
+	struct fx *f = *state;
+
+	https_conf(f, false, NULL);
+	serve(f, TSRV_CLOSE, NULL, NULL);
+	assert_prefix(probe(f), "fail: TLS handshake failed: ");
+}
+
+static void test_tls_black_hole(void **state)
+{
+	struct fx *f = *state;
+
+	https_conf(f, false, NULL);
+	serve(f, TSRV_SILENT, NULL, NULL);
+	assert_string_equal(probe(f), "fail: timeout after 0.3s in the TLS handshake");
+}
+
+static void test_tls_missing_ca(void **state)
+{
+	struct fx *f = *state;
+	char err[256] = "";
+
+	https_conf(f, true, NULL);
+	f->conf.ca = "/nonexistent/lvsd-ca.pem";
+	assert_null(start_at(f, &f->conf, "127.0.0.1:443", err, sizeof(err)));
+	assert_string_equal(err,
+			    "cannot load CA file /nonexistent/lvsd-ca.pem: No such file or directory");
+}
+
+/* ---- many probes ------------------------------------------------------------------ */
+
+/*
+ * Hundreds of probes that end every way (up, down, cancelled by their
+ * deadline, cancelled by checker_free) leave nothing behind: ASan's leak
+ * check at exit is the judge of that.
+ */
+static void test_many_probes(void **state)
+{
+	struct fx *f = *state;
+	struct cfg_check fast = conf_of(CHECK_HTTP), silent = conf_of(CHECK_HTTP);
+	struct cfg_check tls = conf_of(CHECK_HTTPS);
+	struct tsrv *ok = tsrv_new(f->base, false, TSRV_REPLY, OK_200, strlen(OK_200), NULL);
+	struct tsrv *hole = tsrv_new(f->base, false, TSRV_SILENT, NULL, 0, NULL);
+	struct tsrv *tok = tsrv_new(f->base, false, TSRV_REPLY, OK_200, strlen(OK_200),
+				    f->pki->server[TPKI_VALID]);
+	struct checker *c[3];
+	char addr[3][64], err[256];
+
+	assert_true(ok && hole && tok);
+	fast.interval = 2;
+	silent.interval = 3;
+	silent.timeout = 2;
+	tls.interval = 4;
+	snprintf(addr[0], sizeof(addr[0]), "127.0.0.1:%u", tsrv_port(ok));
+	snprintf(addr[1], sizeof(addr[1]), "127.0.0.1:%u", tsrv_port(hole));
+	snprintf(addr[2], sizeof(addr[2]), "127.0.0.1:%u", tsrv_port(tok));
+	c[0] = start_at(f, &fast, addr[0], err, sizeof(err));
+	c[1] = start_at(f, &silent, addr[1], err, sizeof(err));
+	c[2] = start_at(f, &tls, addr[2], err, sizeof(err));
+	assert_true(c[0] && c[1] && c[2]);
+	for (uint64_t end = now_ms() + 1500; now_ms() < end;)
+		run_for(f, 50);
+	assert_true(checker_probes(c[0]) >= 100);
+	assert_true(checker_probes(c[1]) >= 100);
+	assert_true(checker_probes(c[2]) >= 50);
+	/* Not one failure among the good ones: they never changed state. */
+	assert_true(checker_is_up(c[0]));
+	assert_string_equal(checker_reason(c[0]), "");
+	assert_false(checker_is_up(c[1]));
+	assert_prefix(checker_last(c[1]), "fail: timeout after ");
+	assert_true(checker_is_up(c[2]));
+	assert_string_equal(checker_reason(c[2]), "");
+	for (int i = 0; i < 3; i++)
+		checker_free(c[i]);	/* some mid-probe */
+	tsrv_free(ok);
+	tsrv_free(hole);
+	tsrv_free(tok);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_tcp_connects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_ipv6, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_status_503, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_wrong_body, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_drip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_closed_after_headers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_black_hole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_reply_too_large, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_valid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_valid_by_ip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_expired, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_wrong_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_wrong_ip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_self_signed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_no_verify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_server_closes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_black_hole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_missing_ca, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_probes, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
