@@ -18,6 +18,7 @@
 #include <sys/un.h>
 
 #include "cfg_values.h"
+#include "cmd.h"
 
 int cfg_value_ifname(struct cfg_parser *p, yaml_node_t *n, void *dst)
 {
@@ -93,18 +94,29 @@ int cfg_value_log_target(struct cfg_parser *p, yaml_node_t *n, void *dst)
 	return 0;
 }
 
-/* A program and its arguments, run without a shell: the program by its full path. */
+/*
+ * A program and its arguments, run without a shell: split now as it will
+ * be split to run (cmd.h), so a bad quote is an error here; the program
+ * by its full path.
+ */
 int cfg_value_command(struct cfg_parser *p, yaml_node_t *n, void *dst)
 {
 	const char *s = cfg_scalar(p, n);
+	char **argv, err[160];
 
 	if (!s)
 		return -1;
-	if (s[0] != '/') {
-		cfg_perr(p, n, "'%s' must start with the program's absolute path "
-			 "(commands run without a shell, in /)", s);
+	if (cmd_split(s, NULL, &argv, err, sizeof(err)) < 0) {
+		cfg_perr(p, n, "'%s': %s", s, err);
 		return -1;
 	}
+	if (argv[0][0] != '/') {
+		cfg_perr(p, n, "'%s' must start with the program's absolute path "
+			 "(commands run without a shell, in /)", s);
+		free(argv);
+		return -1;
+	}
+	free(argv);
 	*(const char **)dst = cfg_scalar_dup(p, n);
 	return 0;
 }

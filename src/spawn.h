@@ -2,7 +2,7 @@
  * spawn.h - run a program from lvsd's event loop: script checks, notify
  * scripts (notify_up/notify_down, VRRP notify), tracked scripts.
  *
- * A command is a string split into words without a shell (spawn_split):
+ * A command is a string split into words without a shell (cmd_split):
  * no variables, no globs, no PATH search; its first word must be an
  * absolute path. The program runs in / in its own process group, with
  * stdin from /dev/null, stdout and stderr into one pipe that lvsd drains
@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "cmd.h"
 
 struct event_base;
 struct spawn;
@@ -53,18 +55,6 @@ struct spawn_args {
 	void (*done)(void *arg, const struct spawn_result *r);
 	void *arg;
 };
-
-/*
- * Split a command into words as a shell would without expanding
- * anything: words are separated by blanks; '...' is literal; "..." is
- * literal but for \" and \\; outside quotes a backslash takes the next
- * character literally. The words of `extra` (NULL-terminated, or NULL)
- * are appended as they are. *argv is one allocation, NULL-terminated,
- * freed with free(). Returns the number of words, or -1 with err
- * ("empty command", "unterminated double quote opened at column 7").
- */
-int spawn_split(const char *cmd, const char *const *extra, char ***argv,
-		char *err, size_t errlen);
 
 /*
  * Start a program on `base`. Returns the running spawn, or NULL with err

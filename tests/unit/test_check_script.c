@@ -140,12 +140,11 @@ static void on_change(void *arg, struct checker *c)
  * A script checker for one real server, `alpha` saying whether it starts
  * down; runs the loop until its first transition (at most 3s).
  */
-static void run_check(struct fixture *f, const char *script, const char *vip, const char *rs,
-		      bool alpha)
+/* The real server of a one-service configuration with a script check. */
+static struct cfg_real_server *load_check(struct fixture *f, const char *script,
+					  const char *vip, const char *rs, bool alpha)
 {
-	char yaml[1024], err[256] = "";
-	const struct cfg_real_server *r;
-	struct checker_args a;
+	char yaml[1024];
 
 	snprintf(yaml, sizeof(yaml),
 		 "virtual_services:\n"
@@ -156,17 +155,30 @@ static void run_check(struct fixture *f, const char *script, const char *vip, co
 		 "      - address: \"%s\"\n",
 		 vip, script, alpha ? "true" : "false", rs);
 	f->cfg = load_ok(yaml);
-	r = &f->cfg->services[0].real_servers[0];
-	a = (struct checker_args){
+	return &f->cfg->services[0].real_servers[0];
+}
+
+/* Start r's checker and run the loop to its first transition. */
+static void start_check(struct fixture *f, const struct cfg_real_server *r)
+{
+	char err[256] = "";
+	struct checker_args a = {
 		.env = &f->env, .conf = &r->check, .real_server = r->address,
 		.label = "web", .on_change = on_change, .arg = f, .seed = 1,
 	};
+
 	f->checker = checker_new(&a, err, sizeof(err));
 	if (!f->checker)
 		fail_msg("checker_new: %s", err);
 	if (!loop_until(f->base, &f->changed, 3000))
 		fail_msg("no transition within 3s; last result '%s'", checker_last(f->checker));
 	assert_int_equal(f->changes, 1);
+}
+
+static void run_check(struct fixture *f, const char *script, const char *vip, const char *rs,
+		      bool alpha)
+{
+	start_check(f, load_check(f, script, vip, rs, alpha));
 }
 
 static void check_args(void **state, const char *vip, const char *rs, const char *ip)
@@ -308,8 +320,12 @@ static void test_command_that_does_not_split(void **state)
 {
 	struct fixture *f = *state;
 
-	/* The loader takes it (it starts with a path); starting the probe does not. */
-	run_check(f, "/bin/sh -c 'oops", "10.0.0.100:80", "127.0.0.1:8080", false);
+	/* The loader refuses it; this is what a probe does with one that got past. */
+	struct cfg_real_server *r = load_check(f, "/bin/true", "10.0.0.100:80",
+					       "127.0.0.1:8080", false);
+
+	r->check.script = "/bin/sh -c 'oops";
+	start_check(f, r);
 	assert_false(checker_is_up(f->checker));
 	assert_string_equal(checker_reason(f->checker),
 			    "unterminated single quote opened at column 12");

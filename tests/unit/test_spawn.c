@@ -34,7 +34,7 @@
 static void split_is(const char *cmd, const char *const *extra, const char *const *want)
 {
 	char err[128] = "", **argv = NULL;
-	int n = spawn_split(cmd, extra, &argv, err, sizeof(err));
+	int n = cmd_split(cmd, extra, &argv, err, sizeof(err));
 	int i;
 
 	if (n < 0)
@@ -52,7 +52,7 @@ static void split_fails(const char *cmd, const char *msg)
 {
 	char err[128] = "", **argv = NULL;
 
-	assert_int_equal(spawn_split(cmd, NULL, &argv, err, sizeof(err)), -1);
+	assert_int_equal(cmd_split(cmd, NULL, &argv, err, sizeof(err)), -1);
 	assert_null(argv);
 	assert_string_equal(err, msg);
 }
