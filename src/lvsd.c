@@ -95,16 +95,19 @@ void lvsd_apply(struct lvsd *ctx)
 {
 	struct reconcile_view view = health_view(&ctx->health);
 	struct reconcile_result r;
+	bool changed;
 	int rc;
 
 	if (ctx->fwd->ops->set_max_conns)
 		ctx->fwd->ops->set_max_conns(ctx->fwd, ctx->cfg->global.max_conns);
 	rc = reconcile(ctx->fwd, ctx->cfg, ctx->health_ready ? &view : NULL, &ctx->log, &r);
-
-	log_info(&ctx->log, "forwarding table: services +%u ~%u -%u, real servers "
-		 "+%u ~%u -%u%s", r.services_added, r.services_changed,
-		 r.services_removed, r.dests_added, r.dests_changed, r.dests_removed,
-		 rc < 0 ? "; some changes failed (see above)" : "");
+	changed = r.services_added || r.services_changed || r.services_removed ||
+		  r.dests_added || r.dests_changed || r.dests_removed;
+	/* Health changes reconcile often; a pass that changed nothing is not news. */
+	log_msg(&ctx->log, changed || rc < 0 ? LOG_LVL_INFO : LOG_LVL_DEBUG,
+		"forwarding table: services +%u ~%u -%u, real servers +%u ~%u -%u%s",
+		r.services_added, r.services_changed, r.services_removed, r.dests_added,
+		r.dests_changed, r.dests_removed, rc < 0 ? "; some changes failed (see above)" : "");
 }
 
 void lvsd_stop(struct lvsd *ctx, const char *why)

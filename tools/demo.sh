@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # tools/demo.sh LVSD LVSCTL - the loopback demo cluster: three real
 # servers on 127.0.0.1:8081-8083 and one lvsd with etc/demo.yaml, shown
-# with lvsctl; runs until Ctrl-C, or DEMO_SECONDS seconds if set.
+# with lvsctl: the spread, a real server that dies and is quiesced by its
+# health check, then comes back, and an operator drain; runs until
+# Ctrl-C, or DEMO_SECONDS seconds if set.
 set -uo pipefail
 
 lvsd=$1 lvsctl=$2
@@ -19,21 +21,27 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 0' INT TERM
 
-for i in 1 2 3; do
-	mkdir -p "$work/rs$i"
-	echo "real server $i (127.0.0.1:808$i)" > "$work/rs$i/index.html"
-	python3 -m http.server "808$i" --bind 127.0.0.1 --directory "$work/rs$i" \
-		>"$work/rs$i.log" 2>&1 &
+declare -A rs_pid
+# start_rs N: real server N on 127.0.0.1:808N, answering with its name.
+start_rs() {
+	mkdir -p "$work/rs$1"
+	echo "real server $1 (127.0.0.1:808$1)" > "$work/rs$1/index.html"
+	python3 -m http.server "808$1" --bind 127.0.0.1 --directory "$work/rs$1" \
+		>>"$work/rs$1.log" 2>&1 &
+	rs_pid[$1]=$!
 	pids+=($!)
-done
-for i in 1 2 3; do
 	for _ in $(seq 50); do
-		curl -s --max-time 1 "http://127.0.0.1:808$i/" >/dev/null && break
+		curl -s --max-time 1 "http://127.0.0.1:808$1/" >/dev/null && return
 		sleep 0.1
 	done
-done
+}
+spread() {
+	for _ in $(seq 12); do curl -s --max-time 2 http://127.0.0.1:8080/; done | sort | uniq -c
+}
+for i in 1 2 3; do start_rs "$i"; done
 
 "$lvsd" -n -f "$conf" -p "$work/lvsd.pid" -S "$sock" 2>"$work/lvsd.log" &
+lvsd_pid=$!
 pids+=($!)
 for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 if ! [ -S "$sock" ]; then
@@ -44,10 +52,26 @@ fi
 
 echo "== lvsd is running with $conf"
 echo "== 12 requests to the virtual service 127.0.0.1:8080 (wrr, weights 1:2:3):"
-for _ in $(seq 12); do curl -s --max-time 2 http://127.0.0.1:8080/; done | sort | uniq -c
+spread
 echo
 echo "== lvsctl -s $sock list --stats"
 "$lvsctl" -s "$sock" list --stats
+echo
+echo "== real server 3 dies; its http check (every 1s, fall 2) quiesces it:"
+kill "${rs_pid[3]}"
+sleep 3
+"$lvsctl" -s "$sock" status | grep -- '->'
+spread
+echo
+echo "== real server 3 comes back (rise 2):"
+start_rs 3
+sleep 3
+"$lvsctl" -s "$sock" status | grep -- '->'
+echo
+echo "== the operator drains real server 1 (lvsctl drain demo-web 127.0.0.1:8081):"
+"$lvsctl" -s "$sock" drain demo-web 127.0.0.1:8081
+spread
+"$lvsctl" -s "$sock" auto demo-web 127.0.0.1:8081
 echo
 echo "== lvsctl -s $sock status"
 "$lvsctl" -s "$sock" status
@@ -61,5 +85,5 @@ if [ -n "${DEMO_SECONDS:-}" ]; then
 	sleep "$DEMO_SECONDS"
 else
 	echo "Ctrl-C stops the demo."
-	wait "${pids[3]}"
+	wait "$lvsd_pid"
 fi
