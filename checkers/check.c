@@ -258,7 +258,7 @@ struct checker *checker_new(const struct checker_args *a, char *err, size_t errl
 	c->real_server = a->real_server;
 	c->on_change = a->on_change;
 	c->arg = a->arg;
-	c->up = !a->conf->alpha;
+	c->up = a->start == CHECKER_START_ALPHA ? !a->conf->alpha : a->start == CHECKER_START_UP;
 	c->probe.env = a->env;
 	c->probe.conf = a->conf;
 	c->probe.owner = c;

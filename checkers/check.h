@@ -166,6 +166,12 @@ struct checker_args {
 	void (*on_change)(void *arg, struct checker *c);
 	void *arg;
 	uint64_t seed;			/* spreads the first probe over the interval */
+	/*
+	 * How it starts: as `alpha` says, or (replacing a checker whose check
+	 * a reload changed) in that checker's state, so a dead server is not
+	 * taken back in for a reload's sake.
+	 */
+	enum { CHECKER_START_ALPHA, CHECKER_START_UP, CHECKER_START_DOWN } start;
 };
 
 /* A checker, started: its first probe runs within one interval. NULL with err. */

@@ -3,10 +3,11 @@
  * request, built once per checker, and a streaming parser of the
  * response that decides as soon as it can: the status line, the
  * headers, then the body framed by Content-Length, chunked
- * transfer-coding, or the server's close. When neither a body regex nor
- * a digest is configured the status line alone decides and the rest is
- * never waited for; the body is kept in memory only when a regex must
- * see it, and a digest is computed as it streams by. Everything parsed
+ * transfer-coding, or the server's close. A bad status decides at once;
+ * a good one only once the whole response is in, as its framing says, so
+ * a server that stalls or closes after the headers fails like one that
+ * answers 500. The body is kept in memory only when a regex must see it,
+ * and a digest is computed as it streams by. Everything parsed
  * is consumed, so the transport holds at most one incomplete line. The
  * parser keeps its place in the probe's `step` (0 at each probe's start)
  * and the rest of its per-probe state in the checker's http_state, which
@@ -187,7 +188,7 @@ static int http_body_feed(struct http_state *h, const unsigned char *d, size_t n
 	return 0;
 }
 
-/* "HTTP/1.1 200 OK": the status decides now unless the body must be read. */
+/* "HTTP/1.1 200 OK": a bad status decides now; a good one waits for the whole response. */
 static enum check_verdict http_status_line(struct http_state *h, int *step,
 					   const unsigned char *s, size_t n,
 					   struct check_input *in)
@@ -204,8 +205,10 @@ static enum check_verdict http_status_line(struct http_state *h, int *step,
 		return CHECK_MORE;
 	if (!http_status_ok(h, h->code))
 		return http_verdict(in, CHECK_DOWN, "http status %d", h->code);
-	if (!h->has_re && !h->md)
-		return http_verdict(in, CHECK_UP, "%d", h->code);
+	/*
+	 * A good status is not enough: the whole response must arrive within
+	 * the deadline, so a server that stalls or closes mid-body fails.
+	 */
 	return CHECK_MORE;
 }
 

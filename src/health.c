@@ -231,13 +231,13 @@ struct health_rs *health_find_rs(const struct health_svc *hs, const struct lvs_a
 	return NULL;
 }
 
-static void start_checker(struct health *h, struct health_rs *r)
+static void start_checker(struct health *h, struct health_rs *r, int start)
 {
 	char label[128], a[ADDR_STRLEN], full[200], err[256];
 	struct checker_args ca = {
 		.env = &h->env, .conf = &r->conf->check, .real_server = r->addr,
 		.on_change = on_checker_change, .arg = r,
-		.seed = h->seed++ * 0x9e3779b97f4a7c15ull,
+		.seed = h->seed++ * 0x9e3779b97f4a7c15ull, .start = start,
 	};
 
 	snprintf(full, sizeof(full), "%s %s", cfg_service_label(r->svc->conf, label, sizeof(label)),
@@ -256,6 +256,7 @@ static void sync_rs(struct health *h, struct health_svc *hs, const struct cfg_re
 {
 	struct fwd_dest_conf dc;
 	struct health_rs *r;
+	int start;
 
 	reconcile_dest_conf(hs->conf, rs, &dc);
 	r = health_find_rs(hs, &dc.addr);
@@ -280,13 +281,16 @@ static void sync_rs(struct health *h, struct health_svc *hs, const struct cfg_re
 		checker_rebind(r->checker, &rs->check);
 		return;
 	}
+	/* A changed check starts where the old one was: a reload revives no one. */
+	start = !r->checker && !r->check_error ? CHECKER_START_ALPHA
+		: health_rs_healthy(r) ? CHECKER_START_UP : CHECKER_START_DOWN;
 	checker_free(r->checker);
 	r->checker = NULL;
 	free(r->check_error);
 	r->check_error = NULL;
 	r->conf = rs;
 	if (rs->check.type != CHECK_NONE)
-		start_checker(h, r);
+		start_checker(h, r, start);
 }
 
 static void sync_service(struct health *h, const struct cfg_service *s)

@@ -7,11 +7,15 @@
  * the server (so a test can tell which real server a director picked), TCP
  * echo with half-close, and UDP echo. With --proxy-v2 each TCP connection
  * must open with a PROXY protocol v2 header and the client address it
- * carries is shown back. The listener kinds are the rows of modes[], so
- * misbehaving servers for health-check tests are added as rows. The process
- * prints "ready" once every listener is bound and stops cleanly on SIGTERM
- * or SIGINT. The client modes (--get, --get-many, --send) are in
- * testsrv_client.c; the HTTP routes are in testsrv_http.c.
+ * carries is shown back. The listener kinds are the rows of modes[]; those
+ * for health-check tests (https, smtp, dns, udp-sink) live in files of
+ * their own. SIGUSR1 makes the server sick and SIGUSR2 well again: each
+ * mode misbehaves in its way while sick (an HTTP /sick/ path, a 421
+ * banner, an expired certificate, silence), so that a test breaks a real
+ * server at a moment of its choosing. The process prints "ready" once
+ * every listener is bound and stops cleanly on SIGTERM or SIGINT. The
+ * client modes (--get, --get-many, --send) are in testsrv_client.c; the
+ * HTTP routes are in testsrv_http.c.
  */
 #include "config.h"
 
@@ -23,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -37,6 +42,14 @@
 #define LISTEN_BACKLOG		4096
 #define ECHO_MAX_PENDING	(1024 * 1024)
 #define UDP_BURST		64	/* datagrams per wakeup: fair to the TCP listeners */
+
+uint64_t ts_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 /* ---- connections ------------------------------------------------------------ */
 
@@ -119,6 +132,8 @@ static void conn_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn *c = arg;
 
+	if (what == BEV_EVENT_CONNECTED)	/* TLS: the handshake is done */
+		return;
 	/* A reset, or a peer silent for IDLE_TIMEOUT_S: nobody to answer. */
 	if (!(what & BEV_EVENT_EOF) || c->closing || c->l->mode->eof == NULL) {
 		conn_free(c);
@@ -148,7 +163,10 @@ static void conn_new(struct evconnlistener *evl, evutil_socket_t fd,
 	/* Small answers on kept-alive connections must not wait for Nagle. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	c->l = l;
-	c->bev = bufferevent_socket_new(l->srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (l->mode->tls)
+		c->bev = tls_bufferevent(l->srv, fd);
+	else
+		c->bev = bufferevent_socket_new(l->srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		ts_warn("%s: cannot make a bufferevent", l->text);
 		evutil_closesocket(fd);
@@ -177,6 +195,11 @@ static void echo_read(struct conn *c)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 
+	if (c->l->srv->sick) {		/* a wrong answer, then the door */
+		evbuffer_add_printf(out, "sick\n");
+		conn_finish(c);
+		return;
+	}
 	evbuffer_add_buffer(out, bufferevent_get_input(c->bev));
 	/* A client that sends but does not read must not grow us without bound. */
 	if (evbuffer_get_length(out) > ECHO_MAX_PENDING)
@@ -195,8 +218,9 @@ static void echo_eof(struct conn *c)
 	conn_finish(c);
 }
 
-/* ---- UDP echo --------------------------------------------------------------- */
+/* ---- UDP echo and sink ------------------------------------------------------- */
 
+/* UDP echo; silent while sick. */
 static void udp_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct listener *l = arg;
@@ -217,7 +241,8 @@ static void udp_read(evutil_socket_t fd, short what, void *arg)
 				ts_warn("%s (udp-echo): recvfrom: %s", l->text, strerror(errno));
 			return;
 		}
-		if (sendto(fd, buf, plen + (size_t)n, 0, (struct sockaddr *)&peer, peerlen) < 0)
+		if (!l->srv->sick &&
+		    sendto(fd, buf, plen + (size_t)n, 0, (struct sockaddr *)&peer, peerlen) < 0)
 			ts_warn("%s (udp-echo): sendto: %s", l->text, strerror(errno));
 	}
 }
@@ -225,6 +250,23 @@ static void udp_read(evutil_socket_t fd, short what, void *arg)
 static int udp_start(struct listener *l)
 {
 	l->ev = event_new(l->srv->base, l->fd, EV_READ | EV_PERSIST, udp_read, l);
+	return l->ev ? event_add(l->ev, NULL) : -1;
+}
+
+/* A UDP port that takes everything and never answers: a dead service behind a live host. */
+static void sink_read(evutil_socket_t fd, short what, void *arg)
+{
+	static char buf[65536];
+	int i;
+
+	for (i = 0; i < UDP_BURST; i++)
+		if (recv(fd, buf, sizeof buf, 0) < 0)
+			return;
+}
+
+static int sink_start(struct listener *l)
+{
+	l->ev = event_new(l->srv->base, l->fd, EV_READ | EV_PERSIST, sink_read, l);
 	return l->ev ? event_add(l->ev, NULL) : -1;
 }
 
@@ -260,15 +302,39 @@ static int accept_start(struct listener *l)
 	return l->ev ? 0 : -1;
 }
 
-/* The listener kinds; the command-line option is "--" and the name. */
+static int tls_accept_start(struct listener *l)
+{
+	return tls_start(l) < 0 ? -1 : accept_start(l);
+}
+
+/*
+ * The listener kinds; the command-line option is "--" and the name. The
+ * help says what each does, and what it does instead while sick.
+ */
 const struct mode modes[] = {
-	{ "http", SOCK_STREAM, accept_start, NULL, http_read, http_drain, http_eof,
-	  "HTTP/1.x server: every body is the id; /health /status/N /size/N /slow /close" },
-	{ "echo", SOCK_STREAM, accept_start, echo_open, echo_read, echo_drain, echo_eof,
-	  "TCP echo; after the client's FIN, echo the rest and close" },
-	{ "udp-echo", SOCK_DGRAM, udp_start, NULL, NULL, NULL, NULL,
-	  "UDP echo: each datagram answered with ID: and the datagram" },
-	{ NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ .name = "http", .socktype = SOCK_STREAM, .start = accept_start,
+	  .read = http_read, .drain = http_drain, .eof = http_eof,
+	  .help = "HTTP/1.x: every body is the id; /health /status/N /size/N /slow /close\n"
+		  "/drip/MS (all of it, a byte every MS ms) /hang (no answer);\n"
+		  "/sick/PATH: /health, or /PATH while sick" },
+	{ .name = "https", .socktype = SOCK_STREAM, .tls = true, .start = tls_accept_start,
+	  .read = http_read, .drain = http_drain, .eof = http_eof,
+	  .help = "the same over TLS (--cert, --key); sick: --sick-cert, --sick-key" },
+	{ .name = "echo", .socktype = SOCK_STREAM, .start = accept_start, .open = echo_open,
+	  .read = echo_read, .drain = echo_drain, .eof = echo_eof,
+	  .help = "TCP echo; after the client's FIN, echo the rest and close;\n"
+		  "sick: answer \"sick\" and close" },
+	{ .name = "udp-echo", .socktype = SOCK_DGRAM, .start = udp_start,
+	  .help = "UDP echo: each datagram answered with ID: and the datagram; sick: silent" },
+	{ .name = "udp-sink", .socktype = SOCK_DGRAM, .start = sink_start,
+	  .help = "UDP: receive everything, answer nothing" },
+	{ .name = "smtp", .socktype = SOCK_STREAM, .start = accept_start, .open = smtp_open,
+	  .read = smtp_read,
+	  .help = "SMTP greeting: 220, 250 to EHLO/HELO, 221 to QUIT; sick: 421 and close" },
+	{ .name = "dns", .socktype = SOCK_DGRAM, .start = dns_start,
+	  .help = "DNS over UDP: A queries answered with 192.0.2.1; sick: a name's first\n"
+		  "label sick-nxdomain gets NXDOMAIN, sick-silent no reply" },
+	{ .name = NULL },
 };
 
 static int sock_fail(struct listener *l, const char *what, char *err, size_t errlen)
@@ -309,7 +375,12 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct srv *s = arg;
 
-	event_base_loopbreak(s->base);
+	if (sig == SIGUSR1)
+		s->sick = true;
+	else if (sig == SIGUSR2)
+		s->sick = false;
+	else
+		event_base_loopbreak(s->base);
 }
 
 static int write_pidfile(const char *path)
@@ -340,16 +411,17 @@ static void srv_free(struct srv *s)
 		if (l->fd >= 0)
 			close(l->fd);
 	}
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < sizeof s->sig / sizeof s->sig[0]; i++)
 		if (s->sig[i])
 			event_free(s->sig[i]);
+	tls_free(s);
 	if (s->base)
 		event_base_free(s->base);
 }
 
 static int srv_run(struct srv *s)
 {
-	static const int sigs[2] = { SIGTERM, SIGINT };
+	static const int sigs[] = { SIGTERM, SIGINT, SIGUSR1, SIGUSR2 };
 	char err[256];
 	size_t i;
 	int rc = 1;
@@ -360,7 +432,7 @@ static int srv_run(struct srv *s)
 		ts_warn("cannot create the event loop");
 		return 1;
 	}
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 		s->sig[i] = evsignal_new(s->base, sigs[i], on_signal, s);
 		if (s->sig[i] == NULL || event_add(s->sig[i], NULL) < 0) {
 			ts_warn("cannot handle signal %d", sigs[i]);
@@ -438,6 +510,37 @@ static int parse_count(const char *opt, const char *s, long max, long *v, char *
 	return 0;
 }
 
+static int set_flap(struct cmdline *cl, char **a, char *err, size_t n)
+{
+	return parse_count("--flap", a[0], 3600000, &cl->srv.flap_ms, err, n);
+}
+
+static int set_file(const char **to, char **a)
+{
+	*to = a[0];
+	return 0;
+}
+
+static int set_cert(struct cmdline *cl, char **a, char *err, size_t n)
+{
+	return set_file(&cl->srv.tls_files.cert, a);
+}
+
+static int set_key(struct cmdline *cl, char **a, char *err, size_t n)
+{
+	return set_file(&cl->srv.tls_files.key, a);
+}
+
+static int set_sick_cert(struct cmdline *cl, char **a, char *err, size_t n)
+{
+	return set_file(&cl->srv.sick_tls_files.cert, a);
+}
+
+static int set_sick_key(struct cmdline *cl, char **a, char *err, size_t n)
+{
+	return set_file(&cl->srv.sick_tls_files.key, a);
+}
+
 static int set_client(struct cmdline *cl, enum ts_client_mode m, const char *url)
 {
 	cl->client.mode = m;
@@ -491,6 +594,11 @@ static const struct option_row {
 	{ "id", 1, set_id, 0, "NAME", "server id in answers (default: the host name)" },
 	{ "proxy-v2", 0, FLAG(srv.proxy_v2), "", "TCP listeners expect a PROXY v2 header first" },
 	{ "pidfile", 1, set_pidfile, 0, "FILE", "write the pid to FILE, remove it at exit" },
+	{ "flap", 1, set_flap, 0, "MS", "http: /health alternates 200 and 503 every MS ms" },
+	{ "cert", 1, set_cert, 0, "FILE", "https: the certificate (chain), PEM" },
+	{ "key", 1, set_key, 0, "FILE", "https: its private key, PEM" },
+	{ "sick-cert", 1, set_sick_cert, 0, "FILE", "https: the certificate shown while sick" },
+	{ "sick-key", 1, set_sick_key, 0, "FILE", "https: its key" },
 	{ "get", 1, set_get, 0, "URL", "client: GET http://ADDR:PORT/PATH, print the body" },
 	{ "get-many", 2, set_get_many, 0, "N URL", "client: N GETs, print 'ID COUNT' per server" },
 	{ "send", 1, set_send, 0, "tcp://A:P|udp://A:P", "client: stdin to the server, print the reply" },
@@ -508,10 +616,21 @@ static void usage(FILE *f)
 	const struct option_row *o;
 	const struct mode *m;
 
-	fprintf(f, "usage: lvs-testsrv [--id NAME] [--proxy-v2] [--pidfile FILE] --MODE ADDR:PORT...\n"
-		   "       lvs-testsrv --get URL | --get-many N URL | --send URL [client options]\n");
-	for (m = modes; m->name; m++)
-		fprintf(f, "  --%-14s %-20s %s\n", m->name, "ADDR:PORT", m->help);
+	fprintf(f, "usage: lvs-testsrv [--id NAME] [--proxy-v2] [--pidfile FILE] [server options]\n"
+		   "                   --MODE ADDR:PORT...\n"
+		   "       lvs-testsrv --get URL | --get-many N URL | --send URL [client options]\n"
+		   "SIGUSR1 makes the server sick (each mode says how it misbehaves), SIGUSR2 well.\n");
+	for (m = modes; m->name; m++) {
+		const char *h = m->help, *nl;
+
+		fprintf(f, "  --%-14s %-20s ", m->name, "ADDR:PORT");
+		/* Continuation lines of a mode's help under its first. */
+		while ((nl = strchr(h, '\n')) != NULL) {
+			fprintf(f, "%.*s\n%40s", (int)(nl - h), h, "");
+			h = nl + 1;
+		}
+		fprintf(f, "%s\n", h);
+	}
 	for (o = options; o->name; o++)
 		fprintf(f, "  --%-14s %-20s %s\n", o->name, o->args, o->help);
 }

@@ -4,10 +4,12 @@
  *
  * lvs-testsrv is the real server of lvsd's network-namespace lab
  * (tests/lab/lab.sh) and the client the lab's tests drive it with:
- * lvs-testsrv.c is the command line, the listeners, TCP and UDP echo;
- * testsrv_http.c the HTTP server (testsrv_srv.h declares what the server
- * files share); testsrv_client.c the client modes; testsrv_util.c the
- * helpers declared here.
+ * lvs-testsrv.c is the command line, the listeners, TCP and UDP echo and
+ * the UDP sink; testsrv_http.c the HTTP server, testsrv_tls.c its TLS
+ * side, testsrv_smtp.c and testsrv_dns.c the SMTP-like and DNS listeners
+ * of health-check tests (testsrv_srv.h declares what the server files
+ * share); testsrv_client.c the client modes; testsrv_util.c the helpers
+ * declared here.
  */
 #ifndef LVS_TESTSRV_H
 #define LVS_TESTSRV_H

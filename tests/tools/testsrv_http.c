@@ -7,8 +7,13 @@
  * spread its requests. X-Client is the client as the server knows it.
  * The path picks the behaviour from routes[]: /health, /status/NNN,
  * /size/N (a generated body of N bytes, for transfer benchmarks), /slow
- * (one byte per 200 ms) and /close (the headers, then a close). Requests
- * are read one at a time, so pipelined ones are answered in order; while a
+ * (the body one byte per 200 ms), /drip/MS (the whole answer, status line
+ * first, one byte per MS ms), /close (the headers, then a close), /hang
+ * (no answer ever). The misbehaving ones are for health checks, and
+ * /sick/PATH lets a test choose the moment: it answers as /health while
+ * the server is well and as /PATH while it is sick (SIGUSR1 .. SIGUSR2).
+ * With --flap P, /health alternates 200 and 503 every P ms. Requests are
+ * read one at a time, so pipelined ones are answered in order; while a
  * long answer is written the connection reads nothing more.
  */
 #include "config.h"
@@ -28,6 +33,7 @@
 #define HTTP_MAX_LINE		8192
 #define HTTP_MAX_HEADERS	100
 #define SLOW_STEP_MS		200
+#define DRIP_MAX_MS		10000
 #define FILL_CHUNK		(64 * 1024)
 #define FILL_LOW		(128 * 1024)	/* refill /size below this much pending */
 #define FILL_HIGH		(512 * 1024)
@@ -67,17 +73,20 @@ static size_t id_body(const struct conn *c, char *buf, size_t len)
 	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
 }
 
-/* Status line and headers. clen < 0: no Content-Length (204, 304). */
-static void http_head(struct conn *c, int code, int64_t clen)
+/* Status line and headers into out. clen < 0: no Content-Length (204, 304). */
+static void http_head_to(struct conn *c, struct evbuffer *out, int code, int64_t clen)
 {
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-
 	evbuffer_add_printf(out, "HTTP/1.%d %d %s\r\nServer: lvs-testsrv\r\n"
 			    "X-Server: %s\r\nX-Client: %s\r\n",
 			    c->minor, code, reason(code), c->l->srv->id, c->client);
 	if (clen >= 0)
 		evbuffer_add_printf(out, "Content-Length: %lld\r\n", (long long)clen);
 	evbuffer_add_printf(out, "Connection: %s\r\n\r\n", c->keepalive ? "keep-alive" : "close");
+}
+
+static void http_head(struct conn *c, int code, int64_t clen)
+{
+	http_head_to(c, bufferevent_get_output(c->bev), code, clen);
 }
 
 /* An answer with a whole body; HEAD gets the headers only. */
@@ -121,7 +130,12 @@ static void route_id(struct conn *c, const char *arg)
 
 static void route_health(struct conn *c, const char *arg)
 {
-	http_answer(c, 200, "ok\n", 3);
+	const struct srv *s = c->l->srv;
+
+	if (s->flap_ms > 0 && ts_now_ms() / (uint64_t)s->flap_ms % 2 == 1)
+		http_answer(c, 503, "flap\n", 5);
+	else
+		http_answer(c, 200, "ok\n", 3);
 }
 
 static void route_status(struct conn *c, const char *arg)
@@ -186,7 +200,7 @@ static void route_size(struct conn *c, const char *arg)
 static void drip(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
-	struct timeval step = { 0, SLOW_STEP_MS * 1000 };
+	struct timeval step = { c->drip_ms / 1000, c->drip_ms % 1000 * 1000 };
 
 	bufferevent_write(c->bev, c->drip_buf + c->drip_off++, 1);
 	if (c->drip_off < c->drip_len)
@@ -195,24 +209,67 @@ static void drip(evutil_socket_t fd, short what, void *arg)
 		http_done(c);
 }
 
-static void route_slow(struct conn *c, const char *arg)
+/* Write c->drip_buf[0..drip_len) one byte every ms milliseconds. */
+static void drip_start(struct conn *c, long ms)
 {
-	struct timeval step = { 0, SLOW_STEP_MS * 1000 };
+	struct timeval step = { ms / 1000, ms % 1000 * 1000 };
 
-	c->drip_len = id_body(c, c->drip_buf, sizeof c->drip_buf);
-	c->drip_off = 0;
-	http_head(c, 200, (int64_t)c->drip_len);
-	if (c->head)
-		return;
 	if (c->drip == NULL)
 		c->drip = evtimer_new(c->l->srv->base, drip, c);
 	if (c->drip == NULL) {
 		http_error(c, 500, "cannot make a timer");
 		return;
 	}
+	c->drip_ms = ms;
+	c->drip_off = 0;
 	c->resp = RESP_SLOW;
 	bufferevent_disable(c->bev, EV_READ);
 	evtimer_add(c->drip, &step);
+}
+
+static void route_slow(struct conn *c, const char *arg)
+{
+	c->drip_len = id_body(c, c->drip_buf, sizeof c->drip_buf);
+	http_head(c, 200, (int64_t)c->drip_len);
+	if (!c->head)
+		drip_start(c, SLOW_STEP_MS);
+}
+
+/* The whole answer, status line first, a byte at a time: a check times out reading it. */
+static void route_drip(struct conn *c, const char *arg)
+{
+	char body[TS_ID_MAX + TS_ADDRSTRLEN + 16], *end;
+	struct evbuffer *all;
+	size_t len = id_body(c, body, sizeof body);
+	long ms;
+
+	errno = 0;
+	ms = strtol(arg, &end, 10);
+	if (*arg < '0' || *arg > '9' || *end || errno || ms < 1 || ms > DRIP_MAX_MS) {
+		http_error(c, 400, "drip must be 1 to 10000 ms a byte");
+		return;
+	}
+	all = evbuffer_new();
+	if (all == NULL) {
+		http_error(c, 500, "out of memory");
+		return;
+	}
+	http_head_to(c, all, 200, (int64_t)len);
+	if (!c->head)
+		evbuffer_add(all, body, len);
+	c->drip_len = (size_t)evbuffer_remove(all, c->drip_buf, sizeof c->drip_buf);
+	evbuffer_free(all);
+	drip_start(c, ms);
+}
+
+/*
+ * Answer nothing, ever: a black hole behind a live listener. Reading goes
+ * on (and reads nothing more into requests) so that the client's close
+ * frees the connection.
+ */
+static void route_hang(struct conn *c, const char *arg)
+{
+	c->resp = RESP_HANG;
 }
 
 /* Promise a body, then close without it: a truncated answer. */
@@ -225,6 +282,8 @@ static void route_close(struct conn *c, const char *arg)
 	conn_finish(c);
 }
 
+static void route_sick(struct conn *c, const char *arg);
+
 static const struct route {
 	const char *path;
 	bool prefix;		/* the rest of the path is the argument */
@@ -234,22 +293,46 @@ static const struct route {
 	{ "/status/", true, route_status },
 	{ "/size/", true, route_size },
 	{ "/slow", false, route_slow },
+	{ "/drip/", true, route_drip },
 	{ "/close", false, route_close },
+	{ "/hang", false, route_hang },
+	{ "/sick/", true, route_sick },
 	{ NULL, false, route_id },	/* everything else */
 };
 
-static void http_respond(struct conn *c)
+static void http_route(struct conn *c, const char *path)
 {
 	const struct route *r;
 	size_t n;
 
-	c->path[strcspn(c->path, "?")] = '\0';
 	for (r = routes; r->path; r++) {
 		n = strlen(r->path);
-		if (r->prefix ? strncmp(c->path, r->path, n) == 0 : strcmp(c->path, r->path) == 0)
+		if (r->prefix ? strncmp(path, r->path, n) == 0 : strcmp(path, r->path) == 0)
 			break;
 	}
-	r->answer(c, r->path ? c->path + strlen(r->path) : c->path);
+	r->answer(c, r->path ? path + strlen(r->path) : path);
+}
+
+/* /sick/PATH: /health while the server is well, /PATH while it is sick. */
+static void route_sick(struct conn *c, const char *arg)
+{
+	char path[sizeof c->path];
+
+	if (!c->l->srv->sick) {
+		route_health(c, "");
+		return;
+	}
+	snprintf(path, sizeof path, "/%s", arg);
+	if (strncmp(path, "/sick/", 6) == 0)	/* no recursion */
+		http_error(c, 400, "/sick/ inside /sick/");
+	else
+		http_route(c, path);
+}
+
+static void http_respond(struct conn *c)
+{
+	c->path[strcspn(c->path, "?")] = '\0';
+	http_route(c, c->path);
 }
 
 /* A whole request is in: answer it; an answer given at once may end the connection. */
@@ -376,6 +459,6 @@ void http_drain(struct conn *c)
 void http_eof(struct conn *c)
 {
 	c->keepalive = false;
-	if (c->resp == RESP_DONE)
+	if (c->resp == RESP_DONE || c->resp == RESP_HANG)
 		conn_finish(c);
 }

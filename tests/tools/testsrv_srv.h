@@ -2,6 +2,10 @@
  * testsrv_srv.h - the server side of lvs-testsrv: the server, its
  * listeners, their connections, and the table of listener kinds (modes)
  * whose callbacks lvs-testsrv.c's generic connection code calls.
+ *
+ * A server is "sick" between a SIGUSR1 and a SIGUSR2: each mode then
+ * misbehaves in its own way (see modes[] and --help), so that a test
+ * breaks and heals a real server at a moment of its choosing.
  */
 #ifndef LVS_TESTSRV_SRV_H
 #define LVS_TESTSRV_SRV_H
@@ -19,6 +23,7 @@
 
 struct event;
 struct event_base;
+struct ssl_ctx_st;
 struct bufferevent;
 struct evconnlistener;
 struct conn;
@@ -33,6 +38,7 @@ struct listener;
 struct mode {
 	const char *name;
 	int socktype;
+	bool tls;			/* TCP under TLS (--cert, --key) */
 	int (*start)(struct listener *l);
 	void (*open)(struct conn *c);
 	void (*read)(struct conn *c);
@@ -54,7 +60,7 @@ struct listener {
 };
 
 enum http_req_state { REQ_LINE, REQ_HEADERS, REQ_BODY };
-enum http_resp { RESP_DONE, RESP_SIZE, RESP_SLOW };
+enum http_resp { RESP_DONE, RESP_SIZE, RESP_SLOW, RESP_HANG };
 
 struct conn {
 	TAILQ_ENTRY(conn) entry;
@@ -78,9 +84,15 @@ struct conn {
 	/* HTTP: the answer being written */
 	enum http_resp resp;
 	uint64_t left;			/* /size: bytes still to generate */
-	struct event *drip;		/* /slow: the next byte's timer */
-	char drip_buf[TS_ID_MAX + TS_ADDRSTRLEN + 16];
+	struct event *drip;		/* /slow, /drip: the next byte's timer */
+	char drip_buf[512];		/* /drip: the whole answer */
 	size_t drip_len, drip_off;
+	long drip_ms;			/* between two bytes */
+};
+
+/* A certificate and its key, from --cert/--key or --sick-cert/--sick-key. */
+struct ts_tls_files {
+	const char *cert, *key;
 };
 
 struct srv {
@@ -91,15 +103,39 @@ struct srv {
 	struct listener listeners[32];
 	size_t nlisteners;
 	TAILQ_HEAD(, conn) conns;
-	struct event *sig[2];
+	struct event *sig[4];
+	bool sick;			/* between SIGUSR1 and SIGUSR2 */
+	long flap_ms;			/* --flap: /health alternates 200 and 503 */
+	struct ts_tls_files tls_files, sick_tls_files;
+	struct ssl_ctx_st *tls, *sick_tls;	/* SSL_CTX, made when a TLS listener starts */
 };
+
+/* Milliseconds of CLOCK_MONOTONIC. */
+uint64_t ts_now_ms(void);
 
 /* Stop reading; free the connection once its output is written. */
 void conn_finish(struct conn *c);
 
-/* The HTTP mode (testsrv_http.c). */
+/* The HTTP mode (testsrv_http.c); https is the same over TLS. */
 void http_read(struct conn *c);
 void http_drain(struct conn *c);
 void http_eof(struct conn *c);
+
+/*
+ * TLS (testsrv_tls.c). tls_start makes the server's contexts once, from
+ * --cert/--key and, if given, --sick-cert/--sick-key (0, or -1 with why on
+ * stderr). tls_bufferevent wraps an accepted socket in a server-side TLS
+ * bufferevent, the sick certificate's while the server is sick.
+ */
+int tls_start(struct listener *l);
+struct bufferevent *tls_bufferevent(struct srv *s, evutil_socket_t fd);
+void tls_free(struct srv *s);
+
+/* The SMTP-like mode (testsrv_smtp.c). */
+void smtp_open(struct conn *c);
+void smtp_read(struct conn *c);
+
+/* The DNS responder (testsrv_dns.c): a UDP listener's start. */
+int dns_start(struct listener *l);
 
 #endif

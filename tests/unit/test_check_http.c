@@ -219,14 +219,22 @@ static void test_status_ranges(void **state)
 }
 
 /* With nothing to check in the body, the status line decides: no EOF, no headers' end. */
+/* A bad status decides at once; a good one waits for the whole response. */
 static void test_status_decides_at_once(void **state)
 {
 	struct cfg_check c = http_conf();
 
 	(void)state;
-	expect_reply(&c, "HTTP/1.1 200 OK\r\n", false, CHECK_UP, "200");
 	expect_reply(&c, "HTTP/1.1 500 Oops\r\nContent-Le", false, CHECK_DOWN, "http status 500");
 	expect_reply(&c, "HTTP/1.1 200 OK", false, CHECK_MORE, "reading the status line");
+	expect_reply(&c, "HTTP/1.1 200 OK\r\n", false, CHECK_MORE, "reading the headers");
+	expect_reply(&c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\no", false, CHECK_MORE,
+		     "reading the body");
+	expect_reply(&c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false, CHECK_UP,
+		     "200");
+	/* Closing after the headers, with a body promised, is a failure. */
+	expect_reply(&c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", true, CHECK_MORE,
+		     "reading the body");
 }
 
 static void test_content_length_body(void **state)
