@@ -691,6 +691,20 @@ static void vrrp_post(struct cfg_parser *p, yaml_node_t *map, void *obj)
 		cfg_perr_key(p, adv, "advert_interval",
 			     "VRRPv3 counts centiseconds; %llums is not a multiple of 10ms",
 			     (unsigned long long)v->advert_interval);
+	if (adv && v->version == 2 && v->advert_interval > 255000)
+		cfg_perr_key(p, adv, "advert_interval",
+			     "VRRPv2 allows at most 255s, not %.3gs", v->advert_interval / 1000.0);
+	/* An advertisement carries 1 to 255 addresses (RFC 5798 5.2.5). */
+	if (v->n_virtual_ips == 0 || v->n_virtual_ips > 255) {
+		yaml_node_t *vips = cfg_map_get(p, map, "virtual_ips");
+
+		if (v->n_virtual_ips)
+			cfg_perr_key(p, vips, "virtual_ips", "at most 255 virtual IPs fit one "
+				     "VRRP instance, not %zu", v->n_virtual_ips);
+		else
+			cfg_perr_key(p, vips ? vips : map, "virtual_ips",
+				     "a VRRP instance needs at least one virtual IP");
+	}
 	for (size_t i = 0; i < v->n_virtual_ips; i++)
 		vrrp_check_family(p, map, "virtual_ips", i, &v->virtual_ips[i].addr);
 	for (size_t i = 0; i < v->n_unicast_peers; i++)

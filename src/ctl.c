@@ -116,6 +116,15 @@ static bool cmd_override(struct lvsd *ctx, const struct ctl_request *req,
 	return true;
 }
 
+static bool cmd_vrrp(struct lvsd *ctx, const struct ctl_request *req, struct evbuffer *out)
+{
+	if (req->argc != 1) {
+		evbuffer_add_printf(out, "usage: vrrp\n");
+		return false;
+	}
+	return status_render_vrrp(ctx, out) == 0;
+}
+
 static const struct {
 	const char *name;
 	ctl_handler run;
@@ -127,6 +136,7 @@ static const struct {
 	{ "drain", cmd_override },
 	{ "enable", cmd_override },
 	{ "auto", cmd_override },
+	{ "vrrp", cmd_vrrp },
 };
 
 static bool dispatch(struct lvsd *ctx, const struct ctl_request *req,

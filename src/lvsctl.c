@@ -41,7 +41,8 @@ static void usage(FILE *out)
 		"  save             the table as ipvsadm -S -n prints it\n"
 		"  drain SERVICE REAL   weight 0 whatever its check says (SERVICE: name or VIP:port)\n"
 		"  enable SERVICE REAL  in the table whatever its check says\n"
-		"  auto SERVICE REAL    its check decides again\n");
+		"  auto SERVICE REAL    its check decides again\n"
+		"  vrrp             each VRRP instance: state, priority, master, VIPs, counters\n");
 }
 
 static int connect_to(const char *path)

@@ -29,6 +29,7 @@
 #include "lvsd.h"
 #include "reconcile.h"
 #include "status.h"
+#include "vrrp_engine.h"
 
 struct options {
 	const char *config, *pidfile, *socket;
@@ -185,6 +186,8 @@ int lvsd_reload(struct lvsd *ctx, char **errors)
 		*errors = text;
 		return -1;
 	}
+	if (ctx->vrrp)
+		vrrp_engine_sync(ctx->vrrp, next, err, sizeof(err));
 	apply_logging(ctx, next);
 	if (!ctx->socket_from_cli && next->global.control_socket &&
 	    strcmp(next->global.control_socket, ctx->socket_path) != 0)
@@ -342,6 +345,11 @@ static int lvsd_start(struct lvsd *ctx, const struct options *o)
 		return -1;
 	}
 	lvsd_apply(ctx);
+	ctx->vrrp = vrrp_engine_new(ctx->base, &ctx->log, &ctx->health.env, err, sizeof(err));
+	if (!ctx->vrrp || vrrp_engine_sync(ctx->vrrp, ctx->cfg, err, sizeof(err)) < 0) {
+		log_error(&ctx->log, "VRRP: %s", err);
+		return -1;
+	}
 	ctx->socket_path = strdup(sock);
 	ctx->socket_from_cli = o->socket != NULL;
 	ctx->ctl = ctx->socket_path ? ctl_server_start(ctx, sock, err, sizeof(err)) : NULL;
@@ -352,23 +360,40 @@ static int lvsd_start(struct lvsd *ctx, const struct options *o)
 	return 0;
 }
 
-/*
- * Scripts killed on the way down (a probe in flight, a notify) are reaped
- * by the event loop: give it up to a second once everything else is gone.
- */
-static void reap_children(struct event_base *base)
+/* Run the loop in 20 ms turns while busy(arg) says so, for at most a second. */
+static void drain_loop(struct event_base *base, bool (*busy)(const void *arg), const void *arg)
 {
 	static const struct timeval tick = { 0, 20000 };
 
-	for (int i = 0; i < 50 && event_base_get_num_events(base, EVENT_BASE_COUNT_ADDED) > 0; i++) {
+	for (int i = 0; i < 50 && busy(arg); i++) {
 		event_base_loopexit(base, &tick);
 		event_base_dispatch(base);
 	}
 }
 
+static bool vrrp_busy(const void *arg)
+{
+	return vrrp_engine_busy(arg);
+}
+
+/* Only scripts killed on the way down are left to reap by now. */
+static bool events_left(const void *arg)
+{
+	return event_base_get_num_events((struct event_base *)arg, EVENT_BASE_COUNT_ADDED) > 0;
+}
+
 static void lvsd_shutdown(struct lvsd *ctx)
 {
 	ctl_server_stop(ctx->ctl);
+	/*
+	 * Masters say priority 0 and let their VIPs go before anything else
+	 * stops; their stop notify scripts get a second to run.
+	 */
+	if (ctx->vrrp) {
+		vrrp_engine_stop(ctx->vrrp);
+		drain_loop(ctx->base, vrrp_busy, ctx->vrrp);
+		vrrp_engine_free(ctx->vrrp);
+	}
 	if (ctx->health_ready)
 		health_free(&ctx->health);
 	if (ctx->apply_ev)
@@ -379,7 +404,7 @@ static void lvsd_shutdown(struct lvsd *ctx)
 		if (ctx->signals[i])
 			event_free(ctx->signals[i]);
 	if (ctx->base) {
-		reap_children(ctx->base);
+		drain_loop(ctx->base, events_left, ctx->base);
 		event_base_free(ctx->base);
 	}
 	if (ctx->pidfile_path)
@@ -436,10 +461,11 @@ static int run(struct lvsd *ctx, const struct options *o)
 			   ctx->config_path, ctx->cfg->n_services, ctx->cfg->n_vrrp,
 			   ctx->socket_path);
 		event_base_dispatch(ctx->base);
-		log_notice(&ctx->log, "stopped");
 	}
 out:
 	lvsd_shutdown(ctx);
+	if (rc == 0)
+		log_notice(&ctx->log, "stopped");
 	logger_close(&ctx->log);
 	return rc < 0 ? 1 : 0;
 }

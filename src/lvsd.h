@@ -22,6 +22,7 @@ struct event_base;
 struct event;
 struct ctl_server;
 struct fwd;
+struct vrrp_engine;
 
 #ifndef RUNDIR
 #define RUNDIR "/run"
@@ -58,6 +59,7 @@ struct lvsd {
 	struct health health;		/* checkers, overrides, quorum */
 	bool health_ready;
 	struct event *apply_ev;		/* health changed: reconcile once this turn */
+	struct vrrp_engine *vrrp;	/* the VRRP instances */
 	struct event *signals[5];
 	struct lvsd_reload_result reload;
 };

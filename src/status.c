@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,22 +19,55 @@
 #include "lvsd.h"
 #include "reconcile.h"
 #include "status.h"
+#include "vrrp_engine.h"
 
-static void json_vrrp(const struct cfg_vrrp *v, struct json *j)
+/* The running instance of a configured one, if it runs. */
+static bool vrrp_running(const struct lvsd *ctx, const char *name, struct vrrp_status *st)
 {
-	char a[ADDR_STRLEN];
+	for (size_t i = 0; ctx->vrrp && vrrp_engine_status(ctx->vrrp, i, st); i++)
+		if (strcmp(st->name, name) == 0)
+			return true;
+	return false;
+}
+
+static void json_vrrp_counters(const struct vrrp_status *st, struct json *j)
+{
+	json_key(j, "counters");
+	json_object_begin(j);
+	json_kv_uint(j, "adverts_sent", st->counters.adverts_sent);
+	json_kv_uint(j, "adverts_received", st->counters.adverts_received);
+	json_kv_uint(j, "became_master", st->counters.became_master);
+	json_kv_uint(j, "unknown_peer", st->counters.unknown_peer);
+	json_kv_uint(j, "send_errors", st->counters.send_errors);
+	json_key(j, "dropped");
+	json_object_begin(j);
+	for (int d = 1; d < VRRP_DROP_COUNT_; d++)
+		if (d != VRRP_DROP_VRID)
+			json_kv_uint(j, vrrp_drop_names[d], st->counters.drops[d]);
+	json_object_end(j);
+	json_object_end(j);
+}
+
+static void json_vrrp(const struct lvsd *ctx, const struct cfg_vrrp *v, struct json *j)
+{
+	char a[ADDR_STRLEN], m[INET_ADDRSTRLEN];
+	struct vrrp_status st;
+	bool run = vrrp_running(ctx, v->name, &st);
 
 	json_object_begin(j);
 	json_kv_string(j, "name", v->name);
-	/* VRRP is not running yet: every instance is in Init (RFC 5798 6.4.1). */
-	json_kv_string(j, "state", "INIT");
+	json_kv_string(j, "state", vrrp_state_names[run ? st.state : VRRP_INIT]);
 	json_kv_uint(j, "priority", v->priority);
-	json_kv_uint(j, "effective_priority", v->priority);
+	json_kv_uint(j, "effective_priority", run ? st.effective_priority : v->priority);
 	json_key(j, "master");
-	json_null(j);
+	if (run && st.master.s_addr)
+		json_string(j, inet_ntop(AF_INET, &st.master, m, sizeof(m)));
+	else
+		json_null(j);
 	json_kv_string(j, "interface", v->interface);
 	json_kv_uint(j, "virtual_router_id", v->vrid);
 	json_kv_uint(j, "version", v->version);
+	json_kv_bool(j, "vips_held", run && st.vips_on);
 	json_key(j, "virtual_ips");
 	json_array_begin(j);
 	for (size_t i = 0; i < v->n_virtual_ips; i++) {
@@ -45,7 +79,25 @@ static void json_vrrp(const struct cfg_vrrp *v, struct json *j)
 		json_string(j, buf);
 	}
 	json_array_end(j);
+	if (run)
+		json_vrrp_counters(&st, j);
 	json_object_end(j);
+}
+
+/* "  VI_1  eth0 vrid 51  MASTER  priority 150 (effective 100)  master 10.0.0.1" */
+void status_vrrp_line(const struct lvsd *ctx, const struct cfg_vrrp *v, struct evbuffer *out)
+{
+	char m[INET_ADDRSTRLEN] = "-", eff[24] = "";
+	struct vrrp_status st;
+	bool run = vrrp_running(ctx, v->name, &st);
+
+	if (run && st.master.s_addr)
+		inet_ntop(AF_INET, &st.master, m, sizeof(m));
+	if (run && st.effective_priority != v->priority)
+		snprintf(eff, sizeof(eff), " (effective %u)", st.effective_priority);
+	evbuffer_add_printf(out, "  %s  %s vrid %u  %s  priority %u%s  master %s\n", v->name,
+			    v->interface, v->vrid, vrrp_state_names[run ? st.state : VRRP_INIT],
+			    v->priority, eff, m);
 }
 
 /* What the core holds for a configured service, or NULL. */
@@ -183,7 +235,7 @@ void status_build_json(const struct lvsd *ctx, struct json *j)
 	json_key(j, "vrrp");
 	json_array_begin(j);
 	for (size_t i = 0; i < cfg->n_vrrp; i++)
-		json_vrrp(&cfg->vrrp[i], j);
+		json_vrrp(ctx, &cfg->vrrp[i], j);
 	json_array_end(j);
 	json_key(j, "virtual_services");
 	json_array_begin(j);
@@ -269,12 +321,47 @@ int status_render_text(const struct lvsd *ctx, struct evbuffer *out)
 									  : ctx->reload.errors);
 	evbuffer_add_printf(out, "vrrp instances: %zu\n", cfg->n_vrrp);
 	for (size_t i = 0; i < cfg->n_vrrp; i++)
-		evbuffer_add_printf(out, "  %s  %s vrid %u  INIT  priority %u\n",
-				    cfg->vrrp[i].name, cfg->vrrp[i].interface,
-				    cfg->vrrp[i].vrid, cfg->vrrp[i].priority);
+		status_vrrp_line(ctx, &cfg->vrrp[i], out);
 	evbuffer_add_printf(out, "virtual services: %zu\n", cfg->n_services);
 	for (size_t i = 0; i < cfg->n_services; i++)
 		text_service(&cfg->services[i], ctx->health_ready
 			     ? health_find_service(&ctx->health, &cfg->services[i]) : NULL, out);
+	return 0;
+}
+
+int status_render_vrrp(const struct lvsd *ctx, struct evbuffer *out)
+{
+	const struct cfg *cfg = ctx->cfg;
+	char a[ADDR_STRLEN];
+
+	if (!cfg->n_vrrp)
+		evbuffer_add_printf(out, "no VRRP instances\n");
+	for (size_t i = 0; i < cfg->n_vrrp; i++) {
+		const struct cfg_vrrp *v = &cfg->vrrp[i];
+		struct vrrp_status st;
+		bool run = vrrp_running(ctx, v->name, &st);
+
+		status_vrrp_line(ctx, v, out);
+		evbuffer_add_printf(out, "    VIPs (%s):", run && st.vips_on ? "held" : "not held");
+		for (size_t k = 0; k < v->n_virtual_ips; k++)
+			evbuffer_add_printf(out, " %s/%u",
+					    addr_format_ip(&v->virtual_ips[k].addr, a, sizeof(a)),
+					    v->virtual_ips[k].len);
+		evbuffer_add_printf(out, "\n");
+		if (!run)
+			continue;
+		evbuffer_add_printf(out, "    adverts sent %llu, received %llu; became master %llu "
+				    "times; send errors %llu; from unknown peers %llu\n    dropped:",
+				    (unsigned long long)st.counters.adverts_sent,
+				    (unsigned long long)st.counters.adverts_received,
+				    (unsigned long long)st.counters.became_master,
+				    (unsigned long long)st.counters.send_errors,
+				    (unsigned long long)st.counters.unknown_peer);
+		for (int d = 1; d < VRRP_DROP_COUNT_; d++)
+			if (d != VRRP_DROP_VRID)
+				evbuffer_add_printf(out, " %s %llu", vrrp_drop_names[d],
+						    (unsigned long long)st.counters.drops[d]);
+		evbuffer_add_printf(out, "\n");
+	}
 	return 0;
 }

@@ -9,6 +9,7 @@
 struct evbuffer;
 struct json;
 struct lvsd;
+struct cfg_vrrp;
 
 /* Append the status JSON (one object, newline-terminated). 0 or -1. */
 int status_render_json(const struct lvsd *ctx, struct evbuffer *out);
@@ -16,5 +17,9 @@ int status_render_json(const struct lvsd *ctx, struct evbuffer *out);
 void status_build_json(const struct lvsd *ctx, struct json *j);
 /* Append a human-readable summary. 0 or -1. */
 int status_render_text(const struct lvsd *ctx, struct evbuffer *out);
+/* lvsctl vrrp: each instance's state, priority, master, VIPs and counters. */
+int status_render_vrrp(const struct lvsd *ctx, struct evbuffer *out);
+/* One instance's line of the summary. */
+void status_vrrp_line(const struct lvsd *ctx, const struct cfg_vrrp *v, struct evbuffer *out);
 
 #endif

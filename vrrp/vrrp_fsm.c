@@ -134,7 +134,7 @@ static void to_fault(struct vrrp_fsm *m, const struct vrrp_fsm_input *in, uint64
 {
 	(void)in;
 	(void)now_ms;
-	why(out, "a tracked interface is down");
+	why(out, "an interface it needs (its own or a tracked one) is down");
 	if (m->state == VRRP_MASTER) {
 		resign(m, out, VRRP_FAULT);
 		return;

@@ -253,7 +253,13 @@ n=0
 for p in "${idle_pids[@]}"; do
 	alive "$p" && n=$((n + 1))
 done
-is "$n" 3 "the silent clients are still connected after $(($(now_ms) - idle_start)) ms"
+idle_ms=$(($(now_ms) - idle_start))
+# Only meaningful before the 10 s read timeout (a loaded machine gets there later).
+if [ "$idle_ms" -lt 9500 ]; then
+	is "$n" 3 "the silent clients are still connected after $idle_ms ms"
+else
+	skip "the silent clients are still connected" "the steps before took $idle_ms ms, past the 10 s read timeout"
+fi
 
 # 100 lvsctl at once (while the silent clients still hold 3 connections):
 # each gets the status or the "too many" refusal; none hangs or sees a

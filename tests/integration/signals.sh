@@ -258,7 +258,7 @@ if [ ! -e "$PIDFILE" ] && [ ! -e "$SOCK" ]; then
 else
 	fail "SIGTERM: the pidfile and the socket are removed" "$(ls -l "$T")"
 fi
-like "$(tail -n 2 "$LOG")" "lvsd\[$pid\]: notice: stopping: SIGTERM" "SIGTERM: 'stopping: SIGTERM' is logged"
+like "$(grep -F "lvsd[$pid]" "$LOG")" "lvsd\[$pid\]: notice: stopping: SIGTERM" "SIGTERM: 'stopping: SIGTERM' is logged"
 like "$(tail -n 1 "$LOG")" "lvsd\[$pid\]: notice: stopped$" "SIGTERM: 'stopped' is the last line logged"
 
 # SIGINT, with clients connected mid-request: they must not hold up the stop
@@ -281,7 +281,7 @@ if [ ! -e "$PIDFILE" ] && [ ! -e "$SOCK" ]; then
 else
 	fail "SIGINT: the pidfile and the socket are removed" "$(ls -l "$T")"
 fi
-like "$(tail -n 2 "$LOG")" "lvsd\[$pid\]: notice: stopping: SIGINT" "SIGINT: 'stopping: SIGINT' is logged"
+like "$(grep -F "lvsd[$pid]" "$LOG")" "lvsd\[$pid\]: notice: stopping: SIGINT" "SIGINT: 'stopping: SIGINT' is logged"
 like "$(tail -n 1 "$LOG")" "lvsd\[$pid\]: notice: stopped$" "SIGINT: 'stopped' is the last line logged"
 
 # The same for a daemonized lvsd (its exit status is not ours to see).

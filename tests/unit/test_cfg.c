@@ -137,6 +137,7 @@ static void test_defaults_vrrp(void **state)
 		"  - name: VI_1\n"
 		"    interface: eth0\n"
 		"    virtual_router_id: 51\n"
+		"    virtual_ips: [10.0.0.100/24]\n"
 		"    track_interfaces: [{name: eth1}]\n"
 		"    track_scripts: [{script: /bin/true}]\n");
 	const struct cfg_vrrp *v = &cfg->vrrp[0];
@@ -152,7 +153,7 @@ static void test_defaults_vrrp(void **state)
 	assert_true(v->preempt);
 	assert_int_equal(v->preempt_delay, 0);
 	assert_int_equal(v->n_unicast_peers, 0);
-	assert_int_equal(v->n_virtual_ips, 0);
+	assert_int_equal(v->n_virtual_ips, 1);
 	assert_null(v->notify.master);
 	assert_int_equal(v->garp.delay, S(5));
 	assert_int_equal(v->garp.repeat, 5);
@@ -359,7 +360,7 @@ static void test_error_order(void **state)
 
 	(void)state;
 	assert_null(cfg);
-	assert_int_equal(d.n_errors, 5);
+	assert_int_equal(d.n_errors, 6);
 	assert_int_equal(d.errors[0].line, 5);
 	assert_non_null(strstr(d.errors[0].msg, "is already a real server"));
 	assert_int_equal(d.errors[1].line, 6);
@@ -370,6 +371,8 @@ static void test_error_order(void **state)
 	assert_non_null(strstr(d.errors[3].msg, "'interface'"));
 	assert_int_equal(d.errors[4].line, 10);
 	assert_non_null(strstr(d.errors[4].msg, "'virtual_router_id'"));
+	assert_int_equal(d.errors[5].line, 10);
+	assert_non_null(strstr(d.errors[5].msg, "at least one virtual IP"));
 	cfg_diag_free(&d);
 }
 

@@ -1,0 +1,98 @@
+/*
+ * vrrp_priv.h - what the two halves of the VRRP engine share: the engine
+ * (vrrp.c: interfaces, sockets and their demultiplexing, link changes,
+ * notify scripts, reloads, status) and the instance (vrrp_inst.c: one
+ * virtual router driven through the state machine, its timers, VIPs,
+ * gratuitous ARPs and tracking). Nothing outside vrrp/ includes it.
+ */
+#ifndef LVSD_VRRP_PRIV_H
+#define LVSD_VRRP_PRIV_H
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <net/if.h>
+#include <sys/queue.h>
+
+#include "cfg.h"
+#include "check.h"
+#include "log.h"
+#include "vrrp.h"
+#include "vrrp_engine.h"
+#include "vrrp_net.h"
+
+struct vrrp_engine;
+
+/* One interface some instance runs on: its facts and its socket. */
+struct vrrp_iface {
+	TAILQ_ENTRY(vrrp_iface) entry;
+	struct vrrp_engine *e;
+	char name[IF_NAMESIZE];
+	struct vrrp_if_info info;
+	int fd;				/* -1 until opened */
+	bool multicast;			/* joined 224.0.0.18 */
+	struct event rd;
+	unsigned users;			/* instances on it */
+};
+
+struct vrrp_inst {
+	TAILQ_ENTRY(vrrp_inst) entry;
+	struct vrrp_engine *e;
+	const struct cfg_vrrp *conf;	/* in the running model */
+	struct vrrp_iface *ifc;
+	struct vrrp_fsm fsm;
+	struct event adver, master_down, garp;
+	uint32_t garp_sets_left;	/* delayed sets still to send after becoming master */
+	bool vips_on;			/* we added the VIPs */
+	bool *track_down;		/* per tracked interface */
+	bool fault;
+	bool seen;			/* vrrp_engine_sync's mark */
+	struct vrrp_counters counters;
+	uint32_t drops_logged;		/* bit per drop reason already warned about */
+};
+
+TAILQ_HEAD(vrrp_inst_list, vrrp_inst);
+TAILQ_HEAD(vrrp_iface_list, vrrp_iface);
+
+/* A notify script waiting its turn: they run one at a time, in order. */
+struct vrrp_notify {
+	TAILQ_ENTRY(vrrp_notify) entry;
+	char *cmd;
+	char *args[4];			/* instance, state, priority, NULL */
+	char what[96];
+};
+
+TAILQ_HEAD(vrrp_notify_list, vrrp_notify);
+
+struct vrrp_engine {
+	struct event_base *base;
+	struct logger *log;
+	const struct check_env *env;	/* script user for notify scripts */
+	struct vrrp_inst_list insts;
+	struct vrrp_iface_list ifaces;
+	struct vrrp_vips *vips;
+	struct vrrp_link_watch *links;
+	struct event links_ev;
+	struct vrrp_notify_list notifies;
+	bool notify_running;
+	bool stopping;
+};
+
+/* vrrp.c, for the instances */
+void vrrp_engine_notify(struct vrrp_engine *e, const struct vrrp_inst *in, enum vrrp_state st);
+int vrrp_engine_send(struct vrrp_inst *in, uint8_t priority);
+
+/* vrrp_inst.c */
+struct vrrp_inst *vrrp_inst_new(struct vrrp_engine *e, const struct cfg_vrrp *conf,
+				struct vrrp_iface *ifc);
+void vrrp_inst_free(struct vrrp_inst *in);
+void vrrp_inst_start(struct vrrp_inst *in);
+void vrrp_inst_stop(struct vrrp_inst *in);
+/* A valid advertisement for this instance arrived. */
+void vrrp_inst_advert(struct vrrp_inst *in, const struct vrrp_advert *a, struct in_addr src);
+/* An interface's link changed: re-evaluate fault and priority. */
+void vrrp_inst_link(struct vrrp_inst *in, const char *ifname, bool up);
+/* A kept instance gets its new configuration (VIPs, priority, preempt...). */
+void vrrp_inst_reconf(struct vrrp_inst *in, const struct cfg_vrrp *conf);
+uint8_t vrrp_inst_priority(const struct vrrp_inst *in);
+
+#endif
