@@ -7,9 +7,9 @@
  * own version, interval and addresses (vrrp_packet.c) before the state
  * machine sees it, so a forged or broken packet is dropped and counted,
  * never acted on. Link changes come over rtnetlink and reach the
- * instances that run on or track that interface. Notify scripts run one
- * at a time, in the order of the transitions that queued them, so a
- * script that sees "BACKUP" never runs after the "MASTER" that followed.
+ * instances that run on or track that interface. The members of a sync
+ * group are brought along when one of them changes state. Notify scripts
+ * are vrrp_notify.c's, tracked scripts vrrp_track.c's.
  */
 #include "config.h"
 
@@ -22,90 +22,7 @@
 #include "spawn.h"
 #include "vrrp_priv.h"
 
-#define VRRP_NOTIFY_TIMEOUT_MS 60000
 #define VRRP_RX_BATCH 64
-
-/* ---- notify scripts, one at a time ---------------------------------------------- */
-
-static void notify_next(struct vrrp_engine *e);
-
-static void notify_free(struct vrrp_notify *n)
-{
-	free(n->cmd);
-	for (size_t i = 0; i < 3; i++)
-		free(n->args[i]);
-	free(n);
-}
-
-static void on_notify_done(void *arg, const struct spawn_result *r)
-{
-	struct vrrp_engine *e = arg;
-	struct vrrp_notify *n = TAILQ_FIRST(&e->notifies);
-
-	if (n) {
-		if (r->exited && r->code == 0)
-			log_info(e->log, "%s: exit 0", n->what);
-		else if (r->exited)
-			log_warning(e->log, "%s: exit %d%s%s", n->what, r->code,
-				    r->line[0] ? ": " : "", r->line);
-		else
-			log_warning(e->log, "%s: killed by signal %d%s", n->what, r->signal,
-				    r->timed_out ? " after its time limit" : "");
-		TAILQ_REMOVE(&e->notifies, n, entry);
-		notify_free(n);
-	}
-	e->notify_running = false;
-	notify_next(e);
-}
-
-static void notify_next(struct vrrp_engine *e)
-{
-	struct vrrp_notify *n;
-	char err[256];
-
-	while (!e->notify_running && (n = TAILQ_FIRST(&e->notifies)) != NULL) {
-		struct spawn_args a = {
-			.cmd = n->cmd, .extra = (const char *const *)n->args,
-			.run_as = e->env->run_as, .uid = e->env->script_uid, .gid = e->env->script_gid,
-			.timeout_ms = VRRP_NOTIFY_TIMEOUT_MS, .done = on_notify_done, .arg = e,
-		};
-
-		if (spawn_start(e->base, &a, err, sizeof(err))) {
-			e->notify_running = true;
-			log_info(e->log, "%s: running %s", n->what, n->cmd);
-			return;
-		}
-		log_error(e->log, "%s: cannot run %s: %s", n->what, n->cmd, err);
-		TAILQ_REMOVE(&e->notifies, n, entry);
-		notify_free(n);
-	}
-}
-
-void vrrp_engine_notify(struct vrrp_engine *e, const struct vrrp_inst *in, enum vrrp_state st)
-{
-	const struct cfg_notify *c = &in->conf->notify;
-	const char *cmd = st == VRRP_MASTER ? c->master : st == VRRP_BACKUP ? c->backup
-			: st == VRRP_FAULT ? c->fault : c->stop;
-	struct vrrp_notify *n;
-	char prio[8];
-
-	if (!cmd || !(n = calloc(1, sizeof(*n))))
-		return;
-	snprintf(prio, sizeof(prio), "%u", in->fsm.priority);
-	n->cmd = strdup(cmd);
-	n->args[0] = strdup(in->conf->name);
-	n->args[1] = strdup(vrrp_state_names[st]);
-	n->args[2] = strdup(prio);
-	snprintf(n->what, sizeof(n->what), "VRRP %s notify %s", in->conf->name,
-		 vrrp_state_names[st]);
-	if (!n->cmd || !n->args[0] || !n->args[1] || !n->args[2]) {
-		log_error(e->log, "%s: out of memory", n->what);
-		notify_free(n);
-		return;
-	}
-	TAILQ_INSERT_TAIL(&e->notifies, n, entry);
-	notify_next(e);
-}
 
 /* ---- sending and receiving ------------------------------------------------------- */
 
@@ -245,6 +162,77 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* ---- sync groups -------------------------------------------------------------------- */
+
+/* A member in FAULT of its own puts its whole group in FAULT, and out again. */
+static void group_faults(struct vrrp_engine *e, size_t group)
+{
+	struct vrrp_inst *m, *o;
+
+	TAILQ_FOREACH(m, &e->insts, entry) {
+		bool gf = false;
+
+		if (m->group != group)
+			continue;
+		TAILQ_FOREACH(o, &e->insts, entry)
+			if (o != m && o->group == group && o->own_fault)
+				gf = true;
+		if (gf != m->group_fault) {
+			m->group_fault = gf;
+			vrrp_inst_reevaluate(m);
+		}
+	}
+}
+
+/*
+ * The instances of a sync group change state together (a NAT director's
+ * public and private VIPs must live on the same box): a member that
+ * becomes MASTER brings the others' BACKUP to MASTER, one that becomes
+ * BACKUP makes the other masters step down.
+ */
+void vrrp_engine_transition(struct vrrp_engine *e, struct vrrp_inst *in, enum vrrp_state to)
+{
+	struct vrrp_inst *o;
+
+	if (!in->group || e->syncing || e->stopping)
+		return;
+	e->syncing = true;
+	TAILQ_FOREACH(o, &e->insts, entry) {
+		if (o == in || o->group != in->group)
+			continue;
+		if (to == VRRP_MASTER && o->fsm.state == VRRP_BACKUP)
+			vrrp_inst_event(o, VRRP_EV_SYNC_MASTER);
+		else if (to == VRRP_BACKUP && o->fsm.state == VRRP_MASTER)
+			vrrp_inst_event(o, VRRP_EV_SYNC_BACKUP);
+	}
+	e->syncing = false;
+	group_faults(e, in->group);
+}
+
+void vrrp_engine_reevaluate(struct vrrp_engine *e, struct vrrp_inst *in)
+{
+	struct vrrp_inst *m;
+
+	if (!in->group) {
+		vrrp_inst_reevaluate(in);
+		return;
+	}
+	TAILQ_FOREACH(m, &e->insts, entry)
+		if (m->group == in->group)
+			vrrp_inst_reevaluate(m);
+	group_faults(e, in->group);
+}
+
+/* Which sync group (index + 1) names the instance; 0 for none. */
+static size_t group_of(const struct cfg *cfg, const char *name)
+{
+	for (size_t g = 0; g < cfg->n_sync_groups; g++)
+		for (size_t i = 0; i < cfg->sync_groups[g].n_instances; i++)
+			if (strcmp(cfg->sync_groups[g].instances[i].name, name) == 0)
+				return g + 1;
+	return 0;
+}
+
 /* ---- interfaces and their links ---------------------------------------------------- */
 
 static void iface_close(struct vrrp_iface *ifc)
@@ -303,8 +291,7 @@ static struct vrrp_iface *iface_get(struct vrrp_engine *e, const struct cfg_vrrp
 			   sizeof(err)) < 0) {
 		/* Not there yet (a VLAN made later, a hot-plugged NIC): FAULT shows it. */
 		memset(&ifc->info, 0, sizeof(ifc->info));
-		log_notice(e->log, "VRRP %s: interface %s: %s; FAULT until it appears",
-			   c->name, ifc->name, err);
+		log_notice(e->log, "VRRP %s: %s; FAULT until it appears", c->name, err);
 	} else if (iface_open(ifc, err, sizeof(err)) < 0) {
 		memset(&ifc->info, 0, sizeof(ifc->info));
 		log_warning(e->log, "VRRP %s: interface %s: %s; FAULT until it is usable",
@@ -396,6 +383,7 @@ struct vrrp_engine *vrrp_engine_new(struct event_base *base, struct logger *log,
 	e->base = base;
 	e->log = log;
 	e->env = env;
+	e->garp_fd = -1;
 	TAILQ_INIT(&e->insts);
 	TAILQ_INIT(&e->ifaces);
 	TAILQ_INIT(&e->notifies);
@@ -406,6 +394,8 @@ struct vrrp_engine *vrrp_engine_new(struct event_base *base, struct logger *log,
 static int engine_open_netlink(struct vrrp_engine *e, char *err, size_t errlen)
 {
 	if (!e->vips && !(e->vips = vrrp_vips_open(err, errlen)))
+		return -1;
+	if (e->garp_fd < 0 && (e->garp_fd = vrrp_garp_open(err, errlen)) < 0)
 		return -1;
 	if (e->links)
 		return 0;
@@ -437,7 +427,7 @@ static void inst_remove(struct vrrp_engine *e, struct vrrp_inst *in)
 	vrrp_inst_free(in);
 }
 
-static void inst_add(struct vrrp_engine *e, const struct cfg_vrrp *c)
+static void inst_add(struct vrrp_engine *e, const struct cfg_vrrp *c, size_t group)
 {
 	struct vrrp_iface *ifc;
 	struct vrrp_inst *in;
@@ -458,6 +448,7 @@ static void inst_add(struct vrrp_engine *e, const struct cfg_vrrp *c)
 		return;
 	}
 	in->seen = true;
+	in->group = group;
 	TAILQ_INSERT_TAIL(&e->insts, in, entry);
 	vrrp_inst_start(in);
 }
@@ -486,12 +477,13 @@ int vrrp_engine_sync(struct vrrp_engine *e, const struct cfg *cfg, char *err, si
 		in = inst_named(e, c->name);
 		if (in && same_router(in->conf, c)) {
 			in->seen = true;
+			in->group = group_of(cfg, c->name);
 			vrrp_inst_reconf(in, c);
 			continue;
 		}
 		if (in)
 			inst_remove(e, in);
-		inst_add(e, c);
+		inst_add(e, c, group_of(cfg, c->name));
 	}
 	for (in = TAILQ_FIRST(&e->insts); in; in = next) {
 		next = TAILQ_NEXT(in, entry);
@@ -529,13 +521,15 @@ void vrrp_engine_free(struct vrrp_engine *e)
 	}
 	while ((n = TAILQ_FIRST(&e->notifies)) != NULL) {
 		TAILQ_REMOVE(&e->notifies, n, entry);
-		notify_free(n);
+		vrrp_notify_free(n);
 	}
 	if (e->links) {
 		event_del(&e->links_ev);
 		vrrp_link_watch_close(e->links);
 	}
 	vrrp_vips_close(e->vips);
+	if (e->garp_fd >= 0)
+		close(e->garp_fd);
 	free(e);
 }
 

@@ -114,6 +114,8 @@ enum vrrp_event {
 	VRRP_EV_ADVERT,		/* a valid advertisement arrived (see fsm_input) */
 	VRRP_EV_FAULT,		/* a tracked interface went down (no weight) */
 	VRRP_EV_PRIORITY,	/* the effective priority changed */
+	VRRP_EV_SYNC_BACKUP,	/* its sync group went BACKUP: a master steps down */
+	VRRP_EV_SYNC_MASTER,	/* its sync group went MASTER: a backup takes over */
 	VRRP_EV_COUNT_
 };
 extern const char *const vrrp_event_names[VRRP_EV_COUNT_];

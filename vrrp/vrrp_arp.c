@@ -37,7 +37,17 @@ static void vrrp_garp_build(struct ether_arp *arp, const uint8_t mac[ETH_ALEN], 
 	memcpy(arp->arp_tpa, &ip, sizeof(ip));
 }
 
-int vrrp_garp_send(int ifindex, const uint8_t mac[6], struct in_addr ip, char *err,
+int vrrp_garp_open(char *err, size_t errlen)
+{
+	/* Protocol 0: a socket that sends and is never given anything to read. */
+	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		snprintf(err, errlen, "gratuitous ARP: socket(AF_PACKET): %s", strerror(errno));
+	return fd;
+}
+
+int vrrp_garp_send(int fd, int ifindex, const uint8_t mac[6], struct in_addr ip, char *err,
 		   size_t errlen)
 {
 	struct sockaddr_ll to = {
@@ -49,26 +59,16 @@ int vrrp_garp_send(int ifindex, const uint8_t mac[6], struct in_addr ip, char *e
 	struct ether_arp arp;
 	char a[INET_ADDRSTRLEN];
 	ssize_t n;
-	int fd, e;
 
 	memset(to.sll_addr, 0xff, ETH_ALEN);
 	vrrp_garp_build(&arp, mac, ip);
-	/* Protocol 0: a socket that sends and is never given anything to read. */
-	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(err, errlen, "gratuitous ARP for %s on ifindex %d: socket(AF_PACKET): %s",
-			 inet_ntop(AF_INET, &ip, a, sizeof(a)), ifindex, strerror(errno));
-		return -1;
-	}
 	do
 		n = sendto(fd, &arp, sizeof(arp), 0, (const struct sockaddr *)&to, sizeof(to));
 	while (n < 0 && errno == EINTR);
-	e = errno;
-	close(fd);
 	if (n == (ssize_t)sizeof(arp))
 		return 0;
 	snprintf(err, errlen, "gratuitous ARP for %s on ifindex %d: %s",
 		 inet_ntop(AF_INET, &ip, a, sizeof(a)), ifindex,
-		 n < 0 ? strerror(e) : "short send");
+		 n < 0 ? strerror(errno) : "short send");
 	return -1;
 }

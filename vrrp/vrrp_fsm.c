@@ -32,7 +32,8 @@ const char *const vrrp_event_names[VRRP_EV_COUNT_] = {
 	[VRRP_EV_STARTUP] = "startup", [VRRP_EV_SHUTDOWN] = "shutdown",
 	[VRRP_EV_MASTER_DOWN] = "master-down timer", [VRRP_EV_ADVER_TIMER] = "advert timer",
 	[VRRP_EV_ADVERT] = "advertisement", [VRRP_EV_FAULT] = "fault",
-	[VRRP_EV_PRIORITY] = "priority change",
+	[VRRP_EV_PRIORITY] = "priority change", [VRRP_EV_SYNC_BACKUP] = "sync group backup",
+	[VRRP_EV_SYNC_MASTER] = "sync group master",
 };
 
 /* v2 counts in seconds: Skew_Time = (256 - Priority) / 256 s. */
@@ -168,6 +169,15 @@ static void backup_master_down(struct vrrp_fsm *m, const struct vrrp_fsm_input *
 	become_master(m, out);
 }
 
+static void backup_sync_master(struct vrrp_fsm *m, const struct vrrp_fsm_input *in,
+			       uint64_t now_ms, struct vrrp_fsm_output *out)
+{
+	(void)in;
+	(void)now_ms;
+	why(out, "its sync group went MASTER");
+	become_master(m, out);
+}
+
 static void backup_advert(struct vrrp_fsm *m, const struct vrrp_fsm_input *in, uint64_t now_ms,
 			  struct vrrp_fsm_output *out)
 {
@@ -244,6 +254,18 @@ static void master_advert(struct vrrp_fsm *m, const struct vrrp_fsm_input *in, u
 	}
 }
 
+/* Its sync group went BACKUP: step down as if a higher master had spoken. */
+static void master_sync_backup(struct vrrp_fsm *m, const struct vrrp_fsm_input *in,
+			       uint64_t now_ms, struct vrrp_fsm_output *out)
+{
+	(void)in;
+	(void)now_ms;
+	why(out, "its sync group went BACKUP");
+	act(out, VRRP_ACT_CANCEL_TIMERS);
+	act(out, VRRP_ACT_DEL_VIPS);
+	become_backup(m, out);
+}
+
 /* A new effective priority is advertised at once, so preempting backups react now. */
 static void master_priority(struct vrrp_fsm *m, const struct vrrp_fsm_input *in,
 			    uint64_t now_ms, struct vrrp_fsm_output *out)
@@ -259,6 +281,7 @@ static const vrrp_handler fsm_table[VRRP_STATE_COUNT_][VRRP_EV_COUNT_] = {
 	[VRRP_BACKUP] = {
 		[VRRP_EV_SHUTDOWN] = to_init,
 		[VRRP_EV_MASTER_DOWN] = backup_master_down,
+		[VRRP_EV_SYNC_MASTER] = backup_sync_master,
 		[VRRP_EV_ADVERT] = backup_advert,
 		[VRRP_EV_FAULT] = to_fault,
 	},
@@ -268,6 +291,7 @@ static const vrrp_handler fsm_table[VRRP_STATE_COUNT_][VRRP_EV_COUNT_] = {
 		[VRRP_EV_ADVERT] = master_advert,
 		[VRRP_EV_FAULT] = to_fault,
 		[VRRP_EV_PRIORITY] = master_priority,
+		[VRRP_EV_SYNC_BACKUP] = master_sync_backup,
 	},
 	[VRRP_FAULT] = {
 		[VRRP_EV_STARTUP] = on_startup,

@@ -68,7 +68,7 @@ static void garp_set(struct vrrp_inst *in)
 		for (size_t i = 0; i < c->n_virtual_ips; i++) {
 			if (c->virtual_ips[i].addr.af != AF_INET)
 				continue;
-			if (vrrp_garp_send(in->ifc->info.ifindex, in->ifc->info.mac,
+			if (vrrp_garp_send(in->e->garp_fd, in->ifc->info.ifindex, in->ifc->info.mac,
 					   c->virtual_ips[i].addr.ip.v4, err, sizeof(err)) < 0) {
 				log_warning(in->e->log, "VRRP %s: gratuitous ARP: %s", c->name, err);
 				return;
@@ -155,6 +155,12 @@ static void fsm_event(struct vrrp_inst *in, enum vrrp_event ev, const struct vrr
 	if (o.to == VRRP_MASTER)
 		in->counters.became_master++;
 	vrrp_engine_notify(in->e, in, o.to);
+	vrrp_engine_transition(in->e, in, o.to);
+}
+
+void vrrp_inst_event(struct vrrp_inst *in, enum vrrp_event ev)
+{
+	fsm_event(in, ev, NULL);
 }
 
 static void on_adver(evutil_socket_t fd, short what, void *arg)
@@ -182,15 +188,35 @@ void vrrp_inst_advert(struct vrrp_inst *in, const struct vrrp_advert *a, struct 
 
 /* ---- tracking -------------------------------------------------------------------- */
 
+/* What this instance's own tracking adds to (or takes from) a priority. */
+int32_t vrrp_inst_offset(const struct vrrp_inst *in)
+{
+	int32_t w = 0;
+
+	for (size_t i = 0; in->track_down && i < in->conf->n_track_interfaces; i++)
+		if (in->track_down[i] && in->conf->track_interfaces[i].weight)
+			w += in->conf->track_interfaces[i].weight;
+	return w + vrrp_track_weight(in);
+}
+
+/*
+ * The configured priority moved by tracking, within 1..254. In a sync
+ * group every member's tracking moves every member: the group must win
+ * or lose an election as one, or two directors would each hold half of
+ * it and pull the other half back and forth.
+ */
 uint8_t vrrp_inst_priority(const struct vrrp_inst *in)
 {
 	int64_t p = in->conf->priority;
+	const struct vrrp_inst *m;
 
 	if (p >= VRRP_PRIO_OWNER)
 		return VRRP_PRIO_OWNER;
-	for (size_t i = 0; in->track_down && i < in->conf->n_track_interfaces; i++)
-		if (in->track_down[i] && in->conf->track_interfaces[i].weight)
-			p += in->conf->track_interfaces[i].weight;
+	if (!in->group)
+		p += vrrp_inst_offset(in);
+	TAILQ_FOREACH(m, &in->e->insts, entry)
+		if (in->group && m->group == in->group)
+			p += vrrp_inst_offset(m);
 	return (uint8_t)(p < 1 ? 1 : p > 254 ? 254 : p);
 }
 
@@ -201,15 +227,16 @@ static bool faulty(const struct vrrp_inst *in)
 	for (size_t i = 0; in->track_down && i < in->conf->n_track_interfaces; i++)
 		if (in->track_down[i] && !in->conf->track_interfaces[i].weight)
 			return true;
-	return false;
+	return vrrp_track_fault(in);
 }
 
-/* Fault and priority after any change of what is tracked. */
-static void reevaluate(struct vrrp_inst *in)
+void vrrp_inst_reevaluate(struct vrrp_inst *in)
 {
-	bool fault = faulty(in);
 	uint8_t p = vrrp_inst_priority(in);
+	bool fault;
 
+	in->own_fault = faulty(in);
+	fault = in->own_fault || in->group_fault;
 	if (fault != in->fault) {
 		in->fault = fault;
 		in->fsm.priority = p;
@@ -230,7 +257,7 @@ void vrrp_inst_link(struct vrrp_inst *in, const char *ifname, bool up)
 	for (size_t i = 0; in->track_down && i < in->conf->n_track_interfaces; i++)
 		if (strcmp(in->conf->track_interfaces[i].name, ifname) == 0)
 			in->track_down[i] = !up;
-	reevaluate(in);
+	vrrp_engine_reevaluate(in->e, in);
 }
 
 /* ---- life -------------------------------------------------------------------------- */
@@ -277,16 +304,19 @@ void vrrp_inst_start(struct vrrp_inst *in)
 	for (size_t i = 0; i < in->conf->n_track_interfaces; i++)
 		in->track_down[i] = vrrp_if_lookup(in->conf->track_interfaces[i].name, NULL, 0,
 						   &info, err, sizeof(err)) < 0 || !info.up;
+	vrrp_track_start(in);
 	fsm_init(in);
 	/* VIPs a crashed lvsd left behind must not answer for a backup. */
 	if (in->ifc->info.ifindex)
 		vips_apply(in, false);
-	in->fault = faulty(in);
+	in->own_fault = faulty(in);
+	in->fault = in->own_fault || in->group_fault;
 	fsm_event(in, in->fault ? VRRP_EV_FAULT : VRRP_EV_STARTUP, NULL);
 }
 
 void vrrp_inst_stop(struct vrrp_inst *in)
 {
+	vrrp_track_stop(in);
 	fsm_event(in, VRRP_EV_SHUTDOWN, NULL);
 	if (in->vips_on)
 		vips_apply(in, false);
@@ -299,6 +329,7 @@ void vrrp_inst_free(struct vrrp_inst *in)
 	event_del(&in->adver);
 	event_del(&in->master_down);
 	event_del(&in->garp);
+	vrrp_track_stop(in);
 	free(in->track_down);
 	free(in);
 }
@@ -355,7 +386,8 @@ void vrrp_inst_reconf(struct vrrp_inst *in, const struct cfg_vrrp *conf)
 				       sizeof(err)) < 0 || !info.up;
 	free(in->track_down);
 	in->track_down = td;
+	vrrp_track_reconf(in, conf);
 	in->fsm.preempt = conf->preempt;
 	in->fsm.preempt_delay_ms = conf->preempt_delay;
-	reevaluate(in);
+	vrrp_engine_reevaluate(in->e, in);
 }

@@ -118,11 +118,18 @@ int vrrp_if_promote_secondaries(const char *ifname, char *err, size_t errlen);
 /* ---- gratuitous ARP (vrrp_arp.c) --------------------------------------------- */
 
 /*
- * Broadcast one gratuitous ARP for ip from mac on ifindex (an ARP request
- * whose sender and target are both ip, as RFC 5798 section 8.1.2 and
- * Linux's arping -U send it). 0, or -1 with err.
+ * The socket gratuitous ARPs go out on (AF_PACKET, sends only), opened
+ * once: closing a packet socket waits for an RCU grace period (about
+ * 10 ms), which a takeover must not pay per announcement. fd, or -1.
  */
-int vrrp_garp_send(int ifindex, const uint8_t mac[6], struct in_addr ip, char *err,
+int vrrp_garp_open(char *err, size_t errlen);
+
+/*
+ * Broadcast one gratuitous ARP for ip from mac on ifindex through fd (an
+ * ARP request whose sender and target are both ip, as RFC 5798 section
+ * 8.1.2 and Linux's arping -U send it). 0, or -1 with err.
+ */
+int vrrp_garp_send(int fd, int ifindex, const uint8_t mac[6], struct in_addr ip, char *err,
 		   size_t errlen);
 
 #endif

@@ -44,10 +44,15 @@ struct vrrp_inst {
 	uint32_t garp_sets_left;	/* delayed sets still to send after becoming master */
 	bool vips_on;			/* we added the VIPs */
 	bool *track_down;		/* per tracked interface */
-	bool fault;
+	bool fault;			/* own_fault or group_fault: FAULT */
+	bool own_fault;			/* its interface, a tracked one, or a script */
 	bool seen;			/* vrrp_engine_sync's mark */
 	struct vrrp_counters counters;
 	uint32_t drops_logged;		/* bit per drop reason already warned about */
+	struct vrrp_track_script *scripts;	/* vrrp_track.c */
+	size_t n_scripts;
+	size_t group;			/* index of its sync group + 1; 0: none */
+	bool group_fault;		/* another member of its group is in FAULT */
 };
 
 TAILQ_HEAD(vrrp_inst_list, vrrp_inst);
@@ -70,16 +75,25 @@ struct vrrp_engine {
 	struct vrrp_inst_list insts;
 	struct vrrp_iface_list ifaces;
 	struct vrrp_vips *vips;
+	int garp_fd;			/* gratuitous ARPs go out here; -1 until needed */
 	struct vrrp_link_watch *links;
 	struct event links_ev;
 	struct vrrp_notify_list notifies;
 	bool notify_running;
 	bool stopping;
+	bool syncing;			/* a sync group is being brought along */
 };
 
-/* vrrp.c, for the instances */
+/* vrrp_notify.c: queue the notify script of in's new state, if it has one. */
 void vrrp_engine_notify(struct vrrp_engine *e, const struct vrrp_inst *in, enum vrrp_state st);
+void vrrp_notify_free(struct vrrp_notify *n);
+
+/* vrrp.c, for the instances */
 int vrrp_engine_send(struct vrrp_inst *in, uint8_t priority);
+/* What in tracks changed: re-evaluate it, and its whole sync group. */
+void vrrp_engine_reevaluate(struct vrrp_engine *e, struct vrrp_inst *in);
+/* in changed state: its sync group follows. */
+void vrrp_engine_transition(struct vrrp_engine *e, struct vrrp_inst *in, enum vrrp_state to);
 
 /* vrrp_inst.c */
 struct vrrp_inst *vrrp_inst_new(struct vrrp_engine *e, const struct cfg_vrrp *conf,
@@ -94,5 +108,18 @@ void vrrp_inst_link(struct vrrp_inst *in, const char *ifname, bool up);
 /* A kept instance gets its new configuration (VIPs, priority, preempt...). */
 void vrrp_inst_reconf(struct vrrp_inst *in, const struct cfg_vrrp *conf);
 uint8_t vrrp_inst_priority(const struct vrrp_inst *in);
+int32_t vrrp_inst_offset(const struct vrrp_inst *in);
+/* Fault and priority after any change of what it tracks. */
+void vrrp_inst_reevaluate(struct vrrp_inst *in);
+/* Feed one event to its machine and carry out what it asks (sync groups use it). */
+void vrrp_inst_event(struct vrrp_inst *in, enum vrrp_event ev);
+
+/* vrrp_track.c: track_scripts */
+struct vrrp_track_script;
+void vrrp_track_start(struct vrrp_inst *in);
+void vrrp_track_stop(struct vrrp_inst *in);
+void vrrp_track_reconf(struct vrrp_inst *in, const struct cfg_vrrp *now);
+int32_t vrrp_track_weight(const struct vrrp_inst *in);
+bool vrrp_track_fault(const struct vrrp_inst *in);
 
 #endif

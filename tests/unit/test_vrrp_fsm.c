@@ -222,6 +222,30 @@ static void test_stop_and_fault(void **state)
 	assert_string_equal(actions(&o), "cancel");
 }
 
+/* A sync group that went BACKUP takes a master down with it; a backup stays. */
+static void test_sync_group_backup(void **state)
+{
+	struct vrrp_fsm m = machine(200, true), b = machine(100, true);
+	struct vrrp_fsm_output o;
+
+	(void)state;
+	step(&m, VRRP_EV_STARTUP, NULL, 0, &o);
+	step(&m, VRRP_EV_MASTER_DOWN, NULL, 3600, &o);
+	step(&m, VRRP_EV_SYNC_BACKUP, NULL, 4000, &o);
+	assert_int_equal(m.state, VRRP_BACKUP);
+	assert_string_equal(actions(&o), "cancel del arm-down");
+	assert_int_equal(m.master.s_addr, 0);
+	step(&b, VRRP_EV_STARTUP, NULL, 0, &o);
+	step(&b, VRRP_EV_SYNC_BACKUP, NULL, 10, &o);
+	assert_int_equal(b.state, VRRP_BACKUP);
+	assert_int_equal(o.n_actions, 0);
+	/* ... and one that went MASTER takes the backups along. */
+	step(&b, VRRP_EV_SYNC_MASTER, NULL, 20, &o);
+	assert_int_equal(b.state, VRRP_MASTER);
+	assert_string_equal(actions(&o), "cancel add advert garp arm-adver");
+	assert_string_equal(o.why, "its sync group went MASTER");
+}
+
 /* Events a state has no cell for change nothing and ask for nothing. */
 static void test_ignored_events(void **state)
 {
@@ -256,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_master_yields_to_higher_and_to_higher_ip),
 		cmocka_unit_test(test_master_reasserts_against_lower_and_answers_priority_0),
 		cmocka_unit_test(test_stop_and_fault),
+		cmocka_unit_test(test_sync_group_backup),
 		cmocka_unit_test(test_ignored_events),
 	};
 

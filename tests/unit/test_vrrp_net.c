@@ -322,10 +322,12 @@ static void test_garp(void **state)
 	int64_t deadline;
 	bool seen = false;
 	int fd = vrrp_lab_socket(l, l->ns_b, AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ARP));
+	int gfd = vrrp_garp_open(err, sizeof(err));	/* in namespace A, where the test runs */
 
 	assert_true(fd >= 0);
+	assert_true(gfd >= 0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0);
-	if (vrrp_garp_send(l->if_a, mac_a, vip, err, sizeof(err)) < 0)
+	if (vrrp_garp_send(gfd, l->if_a, mac_a, vip, err, sizeof(err)) < 0)
 		fail_msg("%s", err);
 	/* Other ARP may pass (the unicast test's resolution): look for ours. */
 	for (deadline = vrrp_lab_now_ms() + WAIT_MS; !seen && vrrp_lab_now_ms() < deadline;) {
@@ -350,8 +352,9 @@ static void test_garp(void **state)
 	assert_memory_equal(arp.arp_tha, zero, 6);
 	close(fd);
 
-	assert_int_equal(vrrp_garp_send(9999, mac_a, vip, err, sizeof(err)), -1);
+	assert_int_equal(vrrp_garp_send(gfd, 9999, mac_a, vip, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "gratuitous ARP for 10.9.0.100 on ifindex 9999: "));
+	close(gfd);
 }
 
 /* ---- link changes ------------------------------------------------------------------- */
