@@ -33,10 +33,15 @@
 #     each by object, and for lvsd its top functions and call graph.
 # With PIN=1 (default, 2+ cores) each proxy runs on CPU 1, and the backend
 # and the clients on CPU 0, so that every proxy gets one core of its own.
+# With CAP=N each proxy may use at most N% of its core (a cgroup-v1 CFS
+# quota, 10 ms period, the same for all three): on a 2-core machine the
+# load's core saturates first, and a cap makes the proxy the bottleneck,
+# so that req/s measures the proxies rather than wrk and the backend.
 #
 # Environment: REPS=5 DURATION=10s CONNS=50 IDLE=5000 BIG_MB=2048
 #   PROFILE=1 PIN=1 BASE_PORT=18080 KEEP=DIR (keep configs, logs, profiles)
 #   RUNS="keepalive close big" (which runs; IDLE=0 skips the memory one)
+#   CAP=0 (percent of a core each proxy may use; 0: no cap)
 # It prints a table; it writes nothing into the source tree.
 
 set -u
@@ -53,6 +58,7 @@ BASE=${BASE_PORT:-18080}
 KEEP=${KEEP:-}
 PROXIES="haproxy nginx lvsd"
 RUNS=${RUNS:-keepalive close big}
+CAP=${CAP:-0}
 
 here=$(cd "$(dirname "$0")" && pwd)
 die() { echo "userspace.sh: $*" >&2; exit 2; }
@@ -116,6 +122,7 @@ cleanup()
 	local p left all=()
 
 	trap - EXIT INT TERM
+	declare -F uncap_all >/dev/null && uncap_all
 	for p in "${PIDS[@]}"; do
 		all+=("$p")
 		mapfile -t -O "${#all[@]}" all < <(pgrep -P "$p" 2>/dev/null)
@@ -296,6 +303,29 @@ check_proxies()
 			curl -sS --max-time 5 "http://127.0.0.1:${PORT[$p]}/"
 		done | sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 }')
 		[ "$got" = "b1=2 b2=2 " ] || die "$p does not round-robin over both backends: '$got'"
+	done
+}
+
+# cap PROXY: with CAP, put the proxy's process in a cgroup with N% of a core.
+CG_ROOT=/sys/fs/cgroup/cpu
+cap()
+{
+	local cg=$CG_ROOT/lvsd-bench-$$-$1
+
+	[ "$CAP" -gt 0 ] || return 0
+	[ -w "$CG_ROOT" ] || die "CAP needs the cgroup-v1 cpu controller at $CG_ROOT"
+	mkdir -p "$cg" || die "cannot make $cg"
+	echo 10000 >"$cg/cpu.cfs_period_us" && echo $((CAP * 100)) >"$cg/cpu.cfs_quota_us" &&
+		echo "${PID[$1]}" >"$cg/cgroup.procs" || die "cannot cap $1 in $cg"
+}
+uncap_all()
+{
+	local d
+
+	for d in "$CG_ROOT"/lvsd-bench-$$-*; do
+		[ -d "$d" ] || continue
+		while read -r p; do echo "$p" >"$CG_ROOT/cgroup.procs"; done <"$d/cgroup.procs" 2>/dev/null
+		rmdir "$d" 2>/dev/null
 	done
 }
 
@@ -502,6 +532,7 @@ start_haproxy
 start_nginx_stream
 start_lvsd
 check_proxies
+for p in $PROXIES; do cap "$p"; done
 
 if [ "$IDLE" -gt 0 ]; then
 	say "memory per idle connection ($IDLE connections, fresh proxies)"
@@ -562,7 +593,7 @@ echo
 echo "lvsd userspace core vs HAProxy $(haproxy -v | head -n1 | cut -d' ' -f3) (mode tcp, nbthread 1)" \
      "vs nginx $(nginx -v 2>&1 | cut -d/ -f2) stream (1 worker)"
 echo "medians of $REPS interleaved runs; wrk -t1 -c$CONNS -d$DURATION; one $BIG_MB MiB transfer with curl;" \
-     "PIN=$PIN; $NCPU CPUs"
+     "PIN=$PIN; CAP=$CAP; $NCPU CPUs"
 echo
 printf '%-30s %9s %9s %9s %9s %9s\n' "" haproxy nginx lvsd lvsd/hap lvsd/ngx
 declare -A LABEL=([keepalive]="keep-alive, req/s" [close]="new conn per request, req/s"
