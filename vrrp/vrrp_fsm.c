@@ -11,8 +11,10 @@
  * keepalived behaves and both for the operator's sake: a master that
  * hears a lower-priority master (a split brain healing) answers at once
  * and announces its VIPs again, so switches and hosts that learnt the
- * other director's MAC come back; and `preempt_delay` keeps a freshly
- * started backup from preempting until that much time has passed.
+ * other director's MAC come back (and a master that yields sends one
+ * last advertisement, so that the winner hears it whichever side heard
+ * the other first); and `preempt_delay` keeps a freshly started backup
+ * from preempting until that much time has passed.
  */
 #include "config.h"
 
@@ -232,6 +234,13 @@ static void master_advert(struct vrrp_fsm *m, const struct vrrp_fsm_input *in, u
 	if (in->priority != VRRP_PRIO_STOP && outranks_us(m, in)) {
 		why(out, "master %s has priority %u", src, in->priority);
 		act(out, VRRP_ACT_CANCEL_TIMERS);
+		/*
+		 * One last advertisement: the other master hears a lower master
+		 * and announces the VIPs again, so hosts that learnt our MAC
+		 * during a split brain move back now, not when their ARP expires.
+		 */
+		out->advert_priority = m->priority;
+		act(out, VRRP_ACT_SEND_ADVERT);
 		act(out, VRRP_ACT_DEL_VIPS);
 		if (m->version == 3)
 			m->master_adver_interval_cs = in->interval_cs;

@@ -84,10 +84,11 @@ void vrrp_engine_notify(struct vrrp_engine *e, const struct vrrp_inst *in, enum 
 	snprintf(prio, sizeof(prio), "%u", in->fsm.priority);
 	n->cmd = strdup(cmd);
 	n->args[0] = strdup(in->conf->name);
-	n->args[1] = strdup(vrrp_state_names[st]);
+	/* Leaving for INIT is the instance stopping: keepalived's users know it as STOP. */
+	n->args[1] = strdup(st == VRRP_INIT ? "STOP" : vrrp_state_names[st]);
 	n->args[2] = strdup(prio);
 	snprintf(n->what, sizeof(n->what), "VRRP %s notify %s", in->conf->name,
-		 vrrp_state_names[st]);
+		 st == VRRP_INIT ? "STOP" : vrrp_state_names[st]);
 	if (!n->cmd || !n->args[0] || !n->args[1] || !n->args[2]) {
 		log_error(e->log, "%s: out of memory", n->what);
 		vrrp_notify_free(n);

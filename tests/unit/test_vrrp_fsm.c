@@ -165,7 +165,9 @@ static void test_master_yields_to_higher_and_to_higher_ip(void **state)
 	step(&m, VRRP_EV_MASTER_DOWN, NULL, 3600, &o);
 	step(&m, VRRP_EV_ADVERT, &higher, 4000, &o);
 	assert_int_equal(m.state, VRRP_BACKUP);
-	assert_string_equal(actions(&o), "cancel del arm-down");
+	/* A last advert at its own priority makes the winner re-announce the VIPs. */
+	assert_string_equal(actions(&o), "cancel advert del arm-down");
+	assert_int_equal(o.advert_priority, 100);
 	step(&m, VRRP_EV_MASTER_DOWN, NULL, 8000, &o);
 	/* Equal priority: the higher primary address wins. */
 	step(&m, VRRP_EV_ADVERT, &tie_low, 8100, &o);
