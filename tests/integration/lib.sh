@@ -329,8 +329,19 @@ lvsd_version()
 
 # The ports of the virtual service and its servers (VS_PORT..VS_PORT+2): per
 # script run so parallel scripts differ, and below the ephemeral range
-# (32768+) so no client's outgoing connection can be holding one.
+# (32768+) so no client's outgoing connection can be holding one. Ports
+# something on the machine already listens on are skipped (bounded).
 VS_PORT=$((10000 + $$ % 6000 * 3))
+_ports_taken()
+{
+	ss -Hltun 2>/dev/null | awk -v lo="$1" -v hi="$(($1 + 2))" '{
+		n = split($5, a, ":"); p = a[n] + 0; if (p >= lo && p <= hi) found = 1 }
+		END { exit !found }'
+}
+for _ in $(seq 100); do
+	_ports_taken "$VS_PORT" || break
+	VS_PORT=$((10000 + (VS_PORT - 10000 + 3 * 997) % 18000))
+done
 
 # global: section of a test configuration. $1: log level (default info).
 # auto_reload is off so that only the test's own HUP or reload reloads.
