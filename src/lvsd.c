@@ -452,20 +452,26 @@ static int run(struct lvsd *ctx, const struct options *o)
 	}
 	ctx->started = time(NULL);
 	rc = lvsd_start(ctx, o);
+	/*
+	 * A start that failed lets go of its pidfile and socket before the
+	 * parent reports it, so that a second try made at once finds them free.
+	 */
+	if (rc < 0)
+		lvsd_shutdown(ctx);
 	daemon_ready(ready_fd, rc < 0 ? 1 : 0);
+	if (rc < 0)
+		goto out_closed;
 	ctx->log.also_stderr = o->foreground;
 	ctx->log.stderr_max = LOG_LVL_DEBUG;
-	if (rc == 0) {
-		log_notice(&ctx->log, "lvsd %s started: %s, %zu virtual services, "
-			   "%zu VRRP instances, control socket %s", PACKAGE_VERSION,
-			   ctx->config_path, ctx->cfg->n_services, ctx->cfg->n_vrrp,
-			   ctx->socket_path);
-		event_base_dispatch(ctx->base);
-	}
+	log_notice(&ctx->log, "lvsd %s started: %s, %zu virtual services, "
+		   "%zu VRRP instances, control socket %s", PACKAGE_VERSION,
+		   ctx->config_path, ctx->cfg->n_services, ctx->cfg->n_vrrp, ctx->socket_path);
+	event_base_dispatch(ctx->base);
 out:
 	lvsd_shutdown(ctx);
 	if (rc == 0)
 		log_notice(&ctx->log, "stopped");
+out_closed:
 	logger_close(&ctx->log);
 	return rc < 0 ? 1 : 0;
 }
