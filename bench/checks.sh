@@ -266,7 +266,7 @@ procs()
 # our own load. The processes that used most (their own counts, which miss
 # a process that comes and goes in between, such as one compiler run) are
 # left in $W/busy.txt.
-O_IDLE= O_OWN= O_T=
+O_IDLE='' O_OWN='' O_T=''
 others_begin() { procs >"$W/procs0"; O_IDLE=$(idle_ticks) O_OWN=$(own_ticks) O_T=$(now); }
 others_end()
 {
@@ -317,7 +317,7 @@ wait_quiet()
 
 # ---- the real servers --------------------------------------------------------------
 
-NGINX_PID= NGINX_WORKER=
+NGINX_PID='' NGINX_WORKER=''
 ACCESS=$W/nginx/access.log
 
 # listen_lines FORMAT: one line per port; %d is the port.
@@ -376,7 +376,7 @@ start_servers()
 	[ -n "$NGINX_WORKER" ] || die "nginx ($type) has no worker"
 }
 
-stop_servers() { stop "$NGINX_PID"; NGINX_PID= NGINX_WORKER=; }
+stop_servers() { stop "$NGINX_PID"; NGINX_PID='' NGINX_WORKER=''; }
 
 # served T0 T1: what the servers logged between T0 and T1 (epoch seconds):
 # "PROBES PORTS GAPS GAP_MEAN_MS GAP_P99_MS GAP_MAX_MS", a gap being the
@@ -558,7 +558,7 @@ declare -A DISTURBED CPU US RATE ORATE GAPMAX GAPP99 STALL SRV OTHER LRATE LLATE
 measure()
 {
 	local type=$1 c=$2 last=${3:-} t0 t1 c0 c1 n0 n1 a0 a1 tq0 tq1 pre post f
-	local win probes ports gaps gmean gp99 gmax stall cpu srv us rate orate
+	local win probes ports gmean gp99 gmax stall cpu srv us rate orate
 	local healthy lrate=- llate=- hdur=- hfail=- noisy=0 mark=""
 
 	start_"$c" "$type"
@@ -580,7 +580,7 @@ measure()
 	sleep 3.5	# past tq1 + 2.5 s, and nginx flushes its log every second
 	stall=$(served "$(awk -v t="$tq1" 'BEGIN { printf "%.3f", t - 0.5 }')" \
 		       "$(awk -v t="$tq1" 'BEGIN { printf "%.3f", t + 2.5 }')" | cut -d' ' -f6)
-	read -r probes ports gaps gmean gp99 gmax <<<"$(served "$t0" "$t1")"
+	read -r probes ports _ gmean gp99 gmax <<<"$(served "$t0" "$t1")"
 	[ -n "$KEEP" ] && cp "$W/post.txt" "$W/$c/status-$type-$rep.txt"
 	stop "$CPID"
 
@@ -658,7 +658,7 @@ profile()
 		head -n 20
 	echo "$c, $type: time under each system call$( [ "$c" = lvsd ] && echo " and lvsd or libevent function") (children)"
 	perf report -i "$data" --children --sort sym --stdio -g none 2>/dev/null |
-		awk -v lvsd=$( [ "$c" = lvsd ] && echo 1 || echo 0 ) '/^ *[0-9.]+%/ && ($0 ~ /__x64_sys_/ ||
+		awk -v lvsd="$( [ "$c" = lvsd ] && echo 1 || echo 0 )" '/^ *[0-9.]+%/ && ($0 ~ /__x64_sys_/ ||
 		     (lvsd && $0 ~ /\[\.\] (on_|stream_|check|probe_|schedule_|http_|event_|evmap|bufferevent|evbuffer|malloc|free|calloc|json_|status_)/)) {
 			pct = $1; $1 = ""; $2 = ""; $3 = ""; sub(/^ +/, "")
 			if (!seen[$1]++ && pct + 0 >= 0.5) printf "  %8s  %s\n", pct, $0 }' |
