@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -114,13 +115,40 @@ static const struct fwd_service_info *live_service(const struct lvsd *ctx,
 	return NULL;
 }
 
+/* Destinations in address order (family, port, IP), for bsearch. */
+static int dest_cmp(const void *pa, const void *pb)
+{
+	const struct lvs_addr *a = &((const struct fwd_dest_info *)pa)->conf.addr;
+	const struct lvs_addr *b = &((const struct fwd_dest_info *)pb)->conf.addr;
+
+	if (a->af != b->af)
+		return a->af < b->af ? -1 : 1;
+	if (a->port != b->port)
+		return a->port < b->port ? -1 : 1;
+	return memcmp(&a->ip, &b->ip, a->af == AF_INET6 ? 16 : 4);
+}
+
+/*
+ * The status snapshot is ours: sort each service's destinations once, so
+ * that finding every real server's is n log n, not n^2 (10,000 real
+ * servers made one status a quarter of a second of a blocked loop).
+ */
+static void sort_table(struct fwd_table *t)
+{
+	for (size_t i = 0; i < t->n_services; i++)
+		if (t->services[i].n_dests > 1)
+			qsort(t->services[i].dests, t->services[i].n_dests,
+			      sizeof(t->services[i].dests[0]), dest_cmp);
+}
+
 static const struct fwd_dest_info *live_dest(const struct fwd_service_info *si,
 					     const struct lvs_addr *addr)
 {
-	for (size_t i = 0; si && i < si->n_dests; i++)
-		if (addr_equal(&si->dests[i].conf.addr, addr))
-			return &si->dests[i];
-	return NULL;
+	struct fwd_dest_info key = { .conf.addr = *addr };
+
+	if (!si || !si->n_dests)
+		return NULL;
+	return bsearch(&key, si->dests, si->n_dests, sizeof(si->dests[0]), dest_cmp);
 }
 
 static void json_counters(const struct fwd_dest_info *d, struct json *j)
@@ -224,6 +252,8 @@ void status_build_json(const struct lvsd *ctx, struct json *j)
 	char err[256];
 	bool have = ctx->fwd && ctx->fwd->ops->table(ctx->fwd, &t, err, sizeof(err)) == 0;
 
+	if (have)
+		sort_table(&t);
 	json_object_begin(j);
 	json_kv_string(j, "version", PACKAGE_VERSION);
 	json_kv_string(j, "forwarding_core", lvsd_core_name(ctx));
