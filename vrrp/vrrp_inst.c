@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "vrrp_priv.h"
 
@@ -32,6 +33,31 @@ static uint64_t now_ms(const struct vrrp_inst *in)
 
 	event_base_gettimeofday_cached(in->e->base, &tv);
 	return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+}
+
+/*
+ * Adver_Timer on a fixed schedule: re-armed from when it fired, each
+ * firing's lateness (libevent's coarse clock: up to 4 ms) was added to
+ * the next interval, and 0.01 s adverts went out every 12 ms, close
+ * enough to the backup's 30 ms master-down interval to cause false
+ * takeovers under load. Any other reason to arm it (becoming master,
+ * answering an advert) starts the schedule afresh from now, as the RFC
+ * resets the timer.
+ */
+static void arm_adver(struct vrrp_inst *in)
+{
+	struct timespec ts;
+	uint64_t now, iv = (uint64_t)in->fsm.adver_interval_cs * 10000u, next;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	next = in->adver_due_us && now >= in->adver_due_us && now < in->adver_due_us + iv
+	       ? in->adver_due_us + iv : now + iv;
+	in->adver_due_us = next;
+	struct timeval tv = { (time_t)((next - now) / 1000000u),
+			      (suseconds_t)((next - now) % 1000000u) };
+
+	event_add(&in->adver, &tv);
 }
 
 /* ---- carrying out the machine's actions ---------------------------------------- */
@@ -113,12 +139,13 @@ static void run_action(struct vrrp_inst *in, enum vrrp_action a, const struct vr
 		vrrp_engine_send(in, o->advert_priority);
 		break;
 	case VRRP_ACT_ARM_ADVER:
-		arm_ms(&in->adver, (uint64_t)in->fsm.adver_interval_cs * 10u);
+		arm_adver(in);
 		break;
 	case VRRP_ACT_ARM_MASTER_DOWN:
 		arm_ms(&in->master_down, o->master_down_ms);
 		break;
 	case VRRP_ACT_CANCEL_TIMERS:
+		in->adver_due_us = 0;
 		event_del(&in->adver);
 		event_del(&in->master_down);
 		event_del(&in->garp);

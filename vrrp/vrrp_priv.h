@@ -41,6 +41,7 @@ struct vrrp_inst {
 	struct vrrp_iface *ifc;
 	struct vrrp_fsm fsm;
 	struct event adver, master_down, garp;
+	uint64_t adver_due_us;		/* when the advert timer is due (CLOCK_MONOTONIC) */
 	uint32_t garp_sets_left;	/* delayed sets still to send after becoming master */
 	bool vips_on;			/* we added the VIPs */
 	bool *track_down;		/* per tracked interface */
