@@ -37,7 +37,10 @@
 #      wire, a sender that is no peer is counted and ignored, and a wrong
 #      peer list makes a second master;
 #   9. keepalived (if it is installed) as the peer in dir2, both ways round;
-#  10. every lvsd stops cleanly, without a sanitizer report.
+#  10. every lvsd stops cleanly, without a sanitizer report;
+#  11. version 2 (RFC 3768, adverts every second): election, version 2 on
+#      the wire, a crash and a graceful stop taken over in time, and
+#      keepalived speaking version 2 as the peer, both ways.
 # Takeover times come from the log's millisecond timestamps.
 
 # shellcheck source=tests/integration/lib.sh
@@ -358,6 +361,7 @@ forge() { VRID=$VRID VIP=$LAB_VIP lab_exec client python3 "$T/forge.py" "$CLIENT
 
 # sniff SECONDS: what the client's eth0 sees of VRRP in that time, one
 # line per kind: "mcast SRC TTL" or "ucast SRC DST" with a count.
+# sniff SECONDS version: "mcast|ucast SRC vVERSION" with a count.
 cat >"$T/sniff.py" <<'EOF'
 import collections, socket, sys, time
 
@@ -374,7 +378,9 @@ while time.time() < end:
     if len(f) < 34 or f[23] != 112:
         continue
     src, dst = socket.inet_ntoa(f[26:30]), socket.inet_ntoa(f[30:34])
-    if dst == "224.0.0.18":
+    if len(sys.argv) > 2 and len(f) > 34:
+        seen["%s %s v%d" % ("mcast" if dst == "224.0.0.18" else "ucast", src, f[34] >> 4)] += 1
+    elif dst == "224.0.0.18":
         seen["mcast %s ttl=%d" % (src, f[22])] += 1
     else:
         seen["ucast %s %s" % (src, dst)] += 1
@@ -382,7 +388,7 @@ for k, v in sorted(seen.items()):
     print(k, v)
 EOF
 
-sniff() { lab_exec client timeout 10 python3 "$T/sniff.py" "$1"; }
+sniff() { lab_exec client timeout 10 python3 "$T/sniff.py" "$@"; }
 
 # =================================================================================
 # 1. Election by priority
@@ -954,6 +960,78 @@ else
 		check "the VIP is on dir1 only" vip_only_on 1
 		dir_stop 1 TERM "dir1 stops cleanly (keepalived, second round)"
 	fi
+fi
+
+# =================================================================================
+# 11. VRRP version 2 (RFC 3768): whole-second adverts, no pseudo-header
+# =================================================================================
+
+# Advert 1 s: Master_Down_Interval 3 s + Skew_Time, in whole centiseconds (3.41 s at 150, 3.60 s at 100).
+V2_MDOWN1=3410 V2_MDOWN2=3600 V2_SKEW2=600
+dir_config 1 150 "version: 2" "advert_interval: 1"
+dir_config 2 100 "version: 2" "advert_interval: 1"
+for n in 1 2; do sed -i '/^    advert_interval: '"$ADV"'$/d' "$T/dir$n.yaml"; done
+dir_start 1 || bail_out "lvsd did not start in dir1 (version 2)"
+dir_start 2 || bail_out "lvsd did not start in dir2 (version 2)"
+DIAG_CMD=show_states eventually 8 "v2: election: dir1 (150) MASTER, dir2 (100) BACKUP" \
+	states_are "MASTER BACKUP"
+like "$(cat "$T/dir1.log")" "VRRP VI_1: INIT -> BACKUP: starting; waiting $V2_MDOWN1 ms for a master" \
+	"v2: dir1 waits Master_Down_Interval as RFC 3768 computes it ($V2_MDOWN1 ms)"
+wire=$(sniff 2.5 version)
+like "$wire" "^mcast $DIR1 v2 [2-3]\$" "v2: on the wire, dir1 sends version 2 adverts, one a second"
+unlike "$wire" "v3|$DIR2" "v2: no version 3 packet, nothing from dir2"
+is "$(drops_delta 2 "")" "" "v2: dir2 drops none of dir1's adverts (checksum without pseudo-header)"
+check "v2: the VIP is on dir1 only" vip_only_on 1
+
+T0=$(now_ms)
+dir_kill 1
+DIAG_CMD=show_states eventually 6 "v2: dir1 killed: dir2 becomes MASTER" states_are "- MASTER"
+ms=$(took 2 "$T0")
+check "v2: dir2 took over within Master_Down_Interval + margin (${ms:-?} <= $((V2_MDOWN2 + MARGIN_MS)) ms)" \
+	test "${ms:-999999}" -le $((V2_MDOWN2 + MARGIN_MS))
+DIAG_CMD="vip_line 2" eventually 2 "v2: dir2 holds the VIP (the killed dir1 left its copy)" has_vip 2
+
+dir_start 1 || bail_out "lvsd did not restart in dir1 (version 2)"
+DIAG_CMD=show_states eventually 8 "v2: dir1 back: it preempts" states_are "MASTER BACKUP"
+T0=$(now_ms)
+dir_stop 1 TERM "v2: dir1 stops cleanly (priority 0 sent)"
+DIAG_CMD=show_states eventually 3 "v2: graceful stop: dir2 becomes MASTER" states_are "- MASTER"
+ms=$(took 2 "$T0")
+check "v2: after priority 0, dir2 took over within Skew_Time + margin (${ms:-?} <= $((V2_SKEW2 + MARGIN_MS)) ms)" \
+	test "${ms:-999999}" -le $((V2_SKEW2 + MARGIN_MS))
+dir_stop 2 TERM "v2: dir2 stops cleanly"
+
+# keepalived speaking version 2 in dir2, lvsd (150) in dir1.
+if ! why=$(ka_usable); then
+	skip "keepalived interop (version 2)" "$why"
+else
+	dir_config 1 150 "version: 2" "advert_interval: 1"
+	sed -i '/^    advert_interval: '"$ADV"'$/d' "$T/dir1.yaml"
+	dir_start 1 || bail_out "lvsd did not start in dir1 (keepalived, version 2)"
+	DIAG_CMD=show_states eventually 8 "v2 keepalived: lvsd in dir1 alone is MASTER" states_are "MASTER -"
+	ka_config 100
+	sed -i 's/vrrp_version 3/vrrp_version 2/; s/advert_int .*/advert_int 1/' "$T/keepalived.conf"
+	d0=$(drops 1)
+	ka_start
+	if ! wait_for 8 ka_is BACKUP; then
+		fail "v2: keepalived comes up BACKUP under lvsd"
+		diag "$(tail -n 5 "$KA_LOG")"
+	else
+		pass "v2: keepalived (100) in dir2 comes up BACKUP under lvsd (150)"
+		sleep 4
+		is "$(ka_state) $(vnow 1 state)" "BACKUP MASTER" "v2: keepalived accepts lvsd's adverts for 4 s"
+		unlike "$(cat "$KA_LOG")" "[Bb]ogus|[Ii]nvalid|[Cc]hecksum|TTL|mismatch" \
+			"v2: keepalived finds nothing wrong with lvsd's adverts"
+		T0=$(now_ms)
+		dir_stop 1 TERM "v2 keepalived: dir1 stops cleanly"
+		DIAG_CMD=ka_diag eventually 3 "v2: lvsd's priority 0 makes keepalived MASTER" ka_is MASTER
+		dir_start 1 || bail_out "lvsd did not restart in dir1 (keepalived, version 2)"
+		DIAG_CMD=ka_diag eventually 8 "v2: lvsd (150) preempts keepalived" ka_is BACKUP
+		DIAG_CMD=show_states eventually 2 "v2: lvsd is MASTER again" states_are "MASTER -"
+		is "$(drops_delta 1 "$d0")" "" "v2: lvsd dropped none of keepalived's adverts"
+	fi
+	check "v2: keepalived stops" ka_stop
+	dir_stop 1 TERM "v2 keepalived: dir1 stops cleanly at the end"
 fi
 
 # =================================================================================
