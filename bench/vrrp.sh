@@ -44,8 +44,8 @@
 # that chance out and compares the daemons more closely. The table also
 # shows how regularly dir1 advertised while master (as the client heard it).
 # The bound of the crash gap is 3 x advert + Skew_Time(priority 100)
-# + 30 ms, Skew_Time = (256 - 100) / 256 x advert, exactly (RFC 5798
-# counts it in whole centiseconds, which is at most 10 ms less).
+# + 30 ms, Skew_Time = (256 - 100) / 256 x advert, as lvsd (and keepalived)
+# compute it (to the microsecond, not rounded to a centisecond).
 #
 # Environment: REPS=5 INTERVALS="1 0.1 0.01" DAEMONS="keepalived lvsd"
 #   CRASH=cut (cut | drop) PING_MS=10 KEEP=DIR (keep configurations, logs,

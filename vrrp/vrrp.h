@@ -158,13 +158,19 @@ struct vrrp_fsm_output {
 	enum vrrp_action actions[8];
 	size_t n_actions;
 	uint8_t advert_priority;	/* SEND_ADVERT: 0 when leaving */
-	uint64_t master_down_ms;	/* ARM_MASTER_DOWN */
+	uint64_t master_down_us;	/* ARM_MASTER_DOWN */
 	char why[96];			/* for the log: "priority 200 from 10.0.0.2 is higher" */
 };
 
-/* RFC 5798: Skew_Time and Master_Down_Interval, in centiseconds. */
-uint32_t vrrp_skew_time_cs(uint8_t version, uint8_t priority, uint16_t master_adver_interval_cs);
-uint32_t vrrp_master_down_cs(uint8_t version, uint8_t priority,
+/*
+ * RFC 5798 6.1: Skew_Time and Master_Down_Interval, in microseconds. The
+ * intervals are counted in centiseconds, but the skew is not rounded to
+ * one: at 0.01 s adverts a whole-centisecond skew is 0 for every
+ * priority, so every backup would wait exactly three adverts and the
+ * priorities would no longer order the takeover.
+ */
+uint64_t vrrp_skew_time_us(uint8_t version, uint8_t priority, uint16_t master_adver_interval_cs);
+uint64_t vrrp_master_down_us(uint8_t version, uint8_t priority,
 			     uint16_t master_adver_interval_cs);
 
 /* One step: m changes; out says what to do, in order. in only for VRRP_EV_ADVERT. */

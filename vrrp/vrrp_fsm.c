@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,18 +40,18 @@ const char *const vrrp_event_names[VRRP_EV_COUNT_] = {
 };
 
 /* v2 counts in seconds: Skew_Time = (256 - Priority) / 256 s. */
-uint32_t vrrp_skew_time_cs(uint8_t version, uint8_t priority, uint16_t master_adver_interval_cs)
+uint64_t vrrp_skew_time_us(uint8_t version, uint8_t priority, uint16_t master_adver_interval_cs)
 {
 	if (version == 2)
-		return (256u - priority) * 100u / 256u;
-	return (256u - priority) * master_adver_interval_cs / 256u;
+		return (256u - priority) * UINT64_C(1000000) / 256u;
+	return (256u - priority) * (uint64_t)master_adver_interval_cs * 10000u / 256u;
 }
 
-uint32_t vrrp_master_down_cs(uint8_t version, uint8_t priority,
+uint64_t vrrp_master_down_us(uint8_t version, uint8_t priority,
 			     uint16_t master_adver_interval_cs)
 {
-	return 3u * master_adver_interval_cs +
-	       vrrp_skew_time_cs(version, priority, master_adver_interval_cs);
+	return 3u * (uint64_t)master_adver_interval_cs * 10000u +
+	       vrrp_skew_time_us(version, priority, master_adver_interval_cs);
 }
 
 static void act(struct vrrp_fsm_output *out, enum vrrp_action a)
@@ -59,10 +60,10 @@ static void act(struct vrrp_fsm_output *out, enum vrrp_action a)
 		out->actions[out->n_actions++] = a;
 }
 
-static void arm_master_down(const struct vrrp_fsm *m, struct vrrp_fsm_output *out, uint32_t cs)
+static void arm_master_down(const struct vrrp_fsm *m, struct vrrp_fsm_output *out, uint64_t us)
 {
 	(void)m;
-	out->master_down_ms = (uint64_t)cs * 10u;
+	out->master_down_us = us;
 	act(out, VRRP_ACT_ARM_MASTER_DOWN);
 }
 
@@ -95,7 +96,7 @@ static void become_master(struct vrrp_fsm *m, struct vrrp_fsm_output *out)
 static void become_backup(struct vrrp_fsm *m, struct vrrp_fsm_output *out)
 {
 	m->master_adver_interval_cs = m->adver_interval_cs;
-	arm_master_down(m, out, vrrp_master_down_cs(m->version, m->priority,
+	arm_master_down(m, out, vrrp_master_down_us(m->version, m->priority,
 						    m->master_adver_interval_cs));
 	m->master.s_addr = 0;
 	m->state = VRRP_BACKUP;
@@ -126,8 +127,8 @@ static void on_startup(struct vrrp_fsm *m, const struct vrrp_fsm_input *in, uint
 		why(out, "the address owner (priority %u)", m->priority);
 		become_master(m, out);
 	} else {
-		why(out, "starting; waiting %u ms for a master",
-		    vrrp_master_down_cs(m->version, m->priority, m->adver_interval_cs) * 10u);
+		why(out, "starting; waiting %" PRIu64 " ms for a master",
+		    vrrp_master_down_us(m->version, m->priority, m->adver_interval_cs) / 1000u);
 		become_backup(m, out);
 	}
 }
@@ -190,7 +191,7 @@ static void backup_advert(struct vrrp_fsm *m, const struct vrrp_fsm_input *in, u
 	if (in->priority == VRRP_PRIO_STOP) {
 		/* The master is leaving: take over after Skew_Time only. */
 		why(out, "master %s is leaving (priority 0)", src);
-		arm_master_down(m, out, vrrp_skew_time_cs(m->version, m->priority,
+		arm_master_down(m, out, vrrp_skew_time_us(m->version, m->priority,
 							  m->master_adver_interval_cs));
 		return;
 	}
@@ -198,7 +199,7 @@ static void backup_advert(struct vrrp_fsm *m, const struct vrrp_fsm_input *in, u
 		if (m->version == 3)
 			m->master_adver_interval_cs = in->interval_cs;
 		m->master = in->src;
-		arm_master_down(m, out, vrrp_master_down_cs(m->version, m->priority,
+		arm_master_down(m, out, vrrp_master_down_us(m->version, m->priority,
 							    m->master_adver_interval_cs));
 		return;
 	}
@@ -244,7 +245,7 @@ static void master_advert(struct vrrp_fsm *m, const struct vrrp_fsm_input *in, u
 		act(out, VRRP_ACT_DEL_VIPS);
 		if (m->version == 3)
 			m->master_adver_interval_cs = in->interval_cs;
-		arm_master_down(m, out, vrrp_master_down_cs(m->version, m->priority,
+		arm_master_down(m, out, vrrp_master_down_us(m->version, m->priority,
 							    m->master_adver_interval_cs));
 		m->master = in->src;
 		m->state = VRRP_BACKUP;

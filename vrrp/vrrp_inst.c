@@ -20,9 +20,9 @@
 
 #include "vrrp_priv.h"
 
-static void arm_ms(struct event *ev, uint64_t ms)
+static void arm_us(struct event *ev, uint64_t us)
 {
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	struct timeval tv = { (time_t)(us / 1000000), (suseconds_t)(us % 1000000) };
 
 	event_add(ev, &tv);
 }
@@ -116,9 +116,9 @@ static void on_garp(evutil_socket_t fd, short what, void *arg)
 	if (in->garp_sets_left > 0)
 		in->garp_sets_left--;
 	if (in->garp_sets_left == 0 && in->conf->garp.refresh)
-		arm_ms(&in->garp, in->conf->garp.refresh);
+		arm_us(&in->garp, in->conf->garp.refresh * 1000u);
 	else if (in->garp_sets_left > 0)
-		arm_ms(&in->garp, in->conf->garp.delay);
+		arm_us(&in->garp, in->conf->garp.delay * 1000u);
 }
 
 static void announce(struct vrrp_inst *in)
@@ -127,9 +127,9 @@ static void announce(struct vrrp_inst *in)
 	event_del(&in->garp);
 	in->garp_sets_left = in->conf->garp.delay ? 1 : 0;
 	if (in->garp_sets_left)
-		arm_ms(&in->garp, in->conf->garp.delay);
+		arm_us(&in->garp, in->conf->garp.delay * 1000u);
 	else if (in->conf->garp.refresh)
-		arm_ms(&in->garp, in->conf->garp.refresh);
+		arm_us(&in->garp, in->conf->garp.refresh * 1000u);
 }
 
 static void run_action(struct vrrp_inst *in, enum vrrp_action a, const struct vrrp_fsm_output *o)
@@ -142,7 +142,7 @@ static void run_action(struct vrrp_inst *in, enum vrrp_action a, const struct vr
 		arm_adver(in);
 		break;
 	case VRRP_ACT_ARM_MASTER_DOWN:
-		arm_ms(&in->master_down, o->master_down_ms);
+		arm_us(&in->master_down, o->master_down_us);
 		break;
 	case VRRP_ACT_CANCEL_TIMERS:
 		in->adver_due_us = 0;

@@ -52,9 +52,10 @@ why=$(lab_usable) || skip_all "no network-namespace lab here: $why"
 command -v ping >/dev/null || skip_all "no ping command"
 
 ADV=0.2 ADV_MS=200 VRID=51 MARGIN_MS=300
-# RFC 5798 6.1, in centiseconds as the daemon computes them.
-skew_ms() { echo $(((256 - $1) * (ADV_MS / 10) / 256 * 10)); }
-mdown_ms() { echo $((3 * ADV_MS + $(skew_ms "$1"))); }
+# RFC 5798 6.1, in microseconds as the daemon computes them, shown in whole ms.
+skew_us() { echo $(((256 - $1) * ADV_MS * 1000 / 256)); }
+skew_ms() { echo $(($(skew_us "$1") / 1000)); }
+mdown_ms() { echo $(((3 * ADV_MS * 1000 + $(skew_us "$1")) / 1000)); }
 sleep_ms() { sleep "$(($1 / 1000)).$(printf %03d $(($1 % 1000)))"; }
 SKEW2=$(skew_ms 100) MDOWN2=$(mdown_ms 100) MDOWN1=$(mdown_ms 150)
 
@@ -966,8 +967,8 @@ fi
 # 11. VRRP version 2 (RFC 3768): whole-second adverts, no pseudo-header
 # =================================================================================
 
-# Advert 1 s: Master_Down_Interval 3 s + Skew_Time, in whole centiseconds (3.41 s at 150, 3.60 s at 100).
-V2_MDOWN1=3410 V2_MDOWN2=3600 V2_SKEW2=600
+# Advert 1 s: Master_Down_Interval 3 s + Skew_Time (3.414 s at 150, 3.609 s at 100).
+V2_MDOWN1=3414 V2_MDOWN2=3609 V2_SKEW2=609
 dir_config 1 150 "version: 2" "advert_interval: 1"
 dir_config 2 100 "version: 2" "advert_interval: 1"
 for n in 1 2; do sed -i '/^    advert_interval: '"$ADV"'$/d' "$T/dir$n.yaml"; done

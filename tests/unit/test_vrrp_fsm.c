@@ -65,17 +65,20 @@ static void step(struct vrrp_fsm *m, enum vrrp_event ev, const struct vrrp_fsm_i
 static void test_rfc_arithmetic(void **state)
 {
 	(void)state;
-	/* Skew_Time = ((256 - Priority) * Master_Adver_Interval) / 256 */
-	assert_int_equal(vrrp_skew_time_cs(3, 100, 100), 60);
-	assert_int_equal(vrrp_skew_time_cs(3, 255, 100), 0);
-	assert_int_equal(vrrp_skew_time_cs(3, 1, 100), 99);
-	assert_int_equal(vrrp_skew_time_cs(3, 200, 1), 0);	/* 10 ms adverts */
+	/* Skew_Time = ((256 - Priority) * Master_Adver_Interval) / 256, in us */
+	assert_int_equal(vrrp_skew_time_us(3, 100, 100), 609375);
+	assert_int_equal(vrrp_skew_time_us(3, 255, 100), 3906);
+	assert_int_equal(vrrp_skew_time_us(3, 1, 100), 996093);
+	/* 10 ms adverts: the skew still orders the backups by priority */
+	assert_int_equal(vrrp_skew_time_us(3, 200, 1), 2187);
+	assert_int_equal(vrrp_skew_time_us(3, 100, 1), 6093);
+	assert_true(vrrp_master_down_us(3, 200, 1) < vrrp_master_down_us(3, 100, 1));
 	/* Master_Down_Interval = 3 * Master_Adver_Interval + Skew_Time */
-	assert_int_equal(vrrp_master_down_cs(3, 100, 100), 360);
-	assert_int_equal(vrrp_master_down_cs(3, 150, 10), 34);
+	assert_int_equal(vrrp_master_down_us(3, 100, 100), 3609375);
+	assert_int_equal(vrrp_master_down_us(3, 150, 10), 341406);
 	/* v2: in seconds, whatever the advertisement interval */
-	assert_int_equal(vrrp_skew_time_cs(2, 100, 300), 60);
-	assert_int_equal(vrrp_master_down_cs(2, 100, 100), 360);
+	assert_int_equal(vrrp_skew_time_us(2, 100, 300), 609375);
+	assert_int_equal(vrrp_master_down_us(2, 100, 100), 3609375);
 }
 
 static void test_startup(void **state)
@@ -87,7 +90,7 @@ static void test_startup(void **state)
 	step(&m, VRRP_EV_STARTUP, NULL, 1000, &o);
 	assert_int_equal(m.state, VRRP_BACKUP);
 	assert_string_equal(actions(&o), "arm-down");
-	assert_int_equal(o.master_down_ms, 3600);
+	assert_int_equal(o.master_down_us, 3609375);
 	assert_int_equal(m.master_adver_interval_cs, 100);
 	step(&owner, VRRP_EV_STARTUP, NULL, 1000, &o);
 	assert_int_equal(owner.state, VRRP_MASTER);
@@ -108,7 +111,7 @@ static void test_backup_learns_the_master(void **state)
 	assert_int_equal(m.state, VRRP_BACKUP);
 	assert_string_equal(actions(&o), "arm-down");
 	assert_int_equal(m.master_adver_interval_cs, 50);	/* v3 learns it */
-	assert_int_equal(o.master_down_ms, (3 * 50 + 156 * 50 / 256) * 10);
+	assert_int_equal(o.master_down_us, 3 * 500000 + 156 * 500000 / 256);
 	assert_int_equal(m.master.s_addr, in.src.s_addr);
 	/* Silence for the master-down interval: we are master. */
 	step(&m, VRRP_EV_MASTER_DOWN, NULL, 2000, &o);
@@ -128,7 +131,7 @@ static void test_master_leaving_means_skew_time(void **state)
 	step(&m, VRRP_EV_ADVERT, &leaving, 20, &o);
 	assert_int_equal(m.state, VRRP_BACKUP);
 	assert_string_equal(actions(&o), "arm-down");
-	assert_int_equal(o.master_down_ms, 600);	/* Skew_Time only */
+	assert_int_equal(o.master_down_us, 609375);	/* Skew_Time only */
 }
 
 static void test_preempt_and_its_delay(void **state)
