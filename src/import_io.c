@@ -4,7 +4,7 @@
  * meaningful line, and hand it to the right parser.
  *
  * The three formats differ at once: `ipvsadm -S` lines start with an
- * option ("-A -t ..."), ldirectord lines are "key=value", and a
+ * option ("-A -t ...", or "ipvsadm -A ..." in a script), ldirectord lines are "key=value", and a
  * keepalived.conf is words and braces. Comments (# everywhere, ! in
  * keepalived) and blank lines are skipped before judging.
  */
@@ -51,6 +51,17 @@ static bool key_equals(const char *p, const char *eol)
 	return p < eol && *p == '=';
 }
 
+/* "ipvsadm -A ..." or "/sbin/ipvsadm ...": a script of ipvsadm calls. */
+static bool is_ipvsadm_call(const char *p, const char *eol)
+{
+	const char *w = p;
+
+	while (p < eol && !isspace((unsigned char)*p))
+		p++;
+	return p - w >= 7 && strncmp(p - 7, "ipvsadm", 7) == 0 &&
+	       (p - w == 7 || p[-8] == '/');
+}
+
 enum imp_format imp_detect(const char *text)
 {
 	const char *line = text;
@@ -63,7 +74,7 @@ enum imp_format imp_detect(const char *text)
 		while (p < eol && isspace((unsigned char)*p))
 			p++;
 		if (p < eol && *p != '#' && *p != '!') {
-			if (*p == '-')
+			if (*p == '-' || is_ipvsadm_call(p, eol))
 				return IMP_FMT_IPVSADM;
 			if (key_equals(p, eol))
 				return IMP_FMT_LDIRECTORD;

@@ -378,6 +378,48 @@ static void hoist_forwarding(struct imp_ctx *ctx, struct imp_node *svc)
 	}
 }
 
+/* --start-daemon ROLE --mcast-interface IF [--syncid N]: the sync daemon. */
+static void sync_daemon(struct imp_ctx *ctx, const struct ipv_line *l, char **w, int n)
+{
+	struct imp_node *sync = imp_map(ctx, imp_map(ctx, ctx->root, "global"), "lvs_sync");
+
+	for (int i = 1; i < n; i++) {
+		const char *v = i + 1 < n ? w[i + 1] : NULL;
+
+		if (!strcmp(w[i], "master") || !strcmp(w[i], "backup"))
+			imp_warn(ctx, l->file, l->line, w[i], "lvsd's sync daemon follows "
+				 "the VRRP state — role dropped");
+		else if (!strcmp(w[i], "--mcast-interface") && v && ++i)
+			imp_set(ctx, sync, "interface", IMP_STR, v);
+		else if (!strcmp(w[i], "--syncid") && v && imp_number(v, 0, 255) && ++i)
+			imp_set(ctx, sync, "syncid", IMP_NUM, v);
+		else
+			imp_warn(ctx, l->file, l->line, w[i], "sync daemon option: not "
+				 "supported — dropped");
+	}
+	if (!imp_get(sync, "interface")) {
+		imp_warn(ctx, l->file, l->line, w[0], "no --mcast-interface — dropped");
+		imp_take(imp_get(ctx->root, "global"), "lvs_sync");
+	}
+}
+
+/* --set TCP TCPFIN UDP: the connection timeouts (0 leaves one as it is). */
+static void set_timeouts(struct imp_ctx *ctx, const struct ipv_line *l, char **w, int n)
+{
+	static const char *const keys[] = { "tcp", "tcpfin", "udp" };
+	struct imp_node *t = imp_map(ctx, imp_map(ctx, ctx->root, "global"), "timeouts");
+
+	for (int i = 0; i < 3; i++) {
+		if (i + 1 >= n || !imp_number(w[i + 1], 0, 604800) || strchr(w[i + 1], '.')) {
+			imp_warn(ctx, l->file, l->line, w[0], "expected three timeouts "
+				 "in seconds — the rest dropped");
+			return;
+		}
+		if (strcmp(w[i + 1], "0") != 0)
+			imp_set(ctx, t, keys[i], IMP_NUM, w[i + 1]);
+	}
+}
+
 static int do_line(struct imp_ctx *ctx, struct ipv_state *st, struct ipv_line *l,
 		   char *text)
 {
@@ -390,6 +432,22 @@ static int do_line(struct imp_ctx *ctx, struct ipv_state *st, struct ipv_line *l
 		return 0;
 	if (strcmp(w[0], "ipvsadm") == 0 || strstr(w[0], "/ipvsadm"))
 		first = 1;	/* a script of commands rather than a dump */
+	if (n > first && !strcmp(w[first], "--start-daemon")) {
+		sync_daemon(ctx, l, w + first, n - first);
+		return 0;
+	}
+	if (n > first && (!strcmp(w[first], "--set") || !strcmp(w[first], "-S") ||
+			  !strcmp(w[first], "-C") || !strcmp(w[first], "--clear"))) {
+		if (w[first][2] == 's')
+			set_timeouts(ctx, l, w + first, n - first);
+		else if (w[first][1] == 'C' || w[first][2] == 'c')
+			imp_warn(ctx, l->file, l->line, w[first], "lvsd owns its table "
+				 "(it clears what is not configured) — nothing to carry");
+		else
+			imp_warn(ctx, l->file, l->line, w[first], "a save inside the "
+				 "input — dropped");
+		return 0;
+	}
 	if (read_opts(ctx, l, w + first, n - first) < 0)
 		return -1;
 	switch (l->cmd) {
@@ -423,5 +481,9 @@ int imp_ipvsadm(struct imp_ctx *ctx, const char *name, const char *text)
 	for (size_t i = 0; rc == 0 && i < st.n_refs; i++)
 		hoist_forwarding(ctx, st.refs[i].node);
 	free(st.refs);
+	/* global (from --set or --start-daemon) first, as the contract shows */
+	imp_take(ctx->root, "virtual_services");
+	if (st.services->first)
+		imp_attach(ctx->root, "virtual_services", st.services);
 	return rc;
 }

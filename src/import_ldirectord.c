@@ -438,11 +438,16 @@ static void real_line(struct ld_svc *s, struct ld_kv *kv)
 	}
 	/* a range 10.0.0.1->10.0.0.4:80: the last octet counts up */
 	{
-		char *port = strchr(range + 2, ':'), *dot = strrchr(where, '.');
-		char *dot2 = strrchr(range + 2, '.');
+		char *port = strchr(range + 2, ':'), *dot, *dot2;
 		long lo, hi;
 
 		*range = '\0';
+		dot = strrchr(where, '.');
+		if (port)
+			*port = '\0';
+		dot2 = strrchr(range + 2, '.');
+		if (port)
+			*port = ':';
 		lo = dot && dot < range ? strtol(dot + 1, NULL, 10) : -1;
 		hi = dot2 ? strtol(dot2 + 1, NULL, 10) : -1;
 		if (lo < 0 || hi < lo || hi > 255 || !dot2 ||
@@ -613,8 +618,8 @@ static void report_unused(struct ld *ld, struct ld_block *b)
 		imp_warn(ld->ctx, ld->file, b->kv[i].line, b->kv[i].key, "%s — dropped",
 			 known ? "lvsd has no equivalent" :
 			 b == &ld->global ? "not used by any service, or not an "
-			 "ldirectord setting lvsd has" : "not a virtual-service setting "
-			 "lvsd has");
+			 "ldirectord setting lvsd has" : "not used by the check lvsd "
+			 "carries for this service, or not a setting lvsd has");
 	}
 }
 

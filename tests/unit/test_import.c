@@ -1,0 +1,594 @@
+/*
+ * test_import.c - `lvsctl import`: the keepalived reader (comments,
+ * quotes, braces, includes) and its errors, the mapping of each format,
+ * the warnings, and the emitter. Every produced document is loaded back
+ * through the real configuration loader, so the tests check the model
+ * lvsd would run, not the text.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include "cfg.h"
+#include "import.h"
+#include "import_kad.h"
+
+struct run {
+	struct imp_ctx ctx;
+	int rc;
+	char *yaml, *warn;
+	size_t ylen, wlen;
+	struct cfg *cfg;
+};
+
+/* Parse `text` as `f`, emit it, and load the YAML as lvsd would. */
+static void run(struct run *r, enum imp_format f, const char *name, const char *text)
+{
+	FILE *w = open_memstream(&r->warn, &r->wlen), *y;
+	struct cfg_diag d;
+
+	assert_non_null(w);
+	imp_init(&r->ctx, w);
+	r->rc = imp_parse(&r->ctx, f, name, text);
+	fclose(w);
+	r->cfg = NULL;
+	r->yaml = NULL;
+	if (r->rc < 0)
+		return;
+	y = open_memstream(&r->yaml, &r->ylen);
+	assert_non_null(y);
+	assert_int_equal(imp_emit(&r->ctx, y), 0);
+	fclose(y);
+	cfg_diag_init(&d, "imported.yaml");
+	r->cfg = cfg_load_buffer("imported.yaml", r->yaml, r->ylen, &d);
+	if (!r->cfg) {
+		cfg_diag_print(&d, stderr);
+		fprintf(stderr, "%s", r->yaml);
+	}
+	cfg_diag_free(&d);
+	assert_non_null(r->cfg);
+}
+
+static void done(struct run *r)
+{
+	cfg_free(r->cfg);
+	imp_free(&r->ctx);
+	free(r->yaml);
+	free(r->warn);
+}
+
+static void has_warning(const struct run *r, const char *text)
+{
+	if (!strstr(r->warn, text))
+		fail_msg("no warning '%s' in:\n%s", text, r->warn);
+}
+
+/* ---- the keepalived reader ------------------------------------------------ */
+
+static void test_kad_tokens(void **state)
+{
+	struct imp_ctx ctx;
+	struct kad_stmt *top, *s;
+
+	(void)state;
+	imp_init(&ctx, NULL);
+	assert_int_equal(kad_read(&ctx, "k.conf",
+		"! a comment\n"
+		"global_defs {   # another\n"
+		"\trouter_id   \"my router\" ! trailing\n"
+		"}\n"
+		"vrrp_instance VI_1\n"
+		"{\n"
+		"  virtual_ipaddress { 10.0.0.1/24 dev eth0 }\r\n"
+		"  notify_master \"/bin/x a#b\"\n"
+		"}\n", &top), 0);
+	assert_true(kad_is(top, "global_defs") && top->block);
+	assert_int_equal(top->child->n, 2);
+	assert_string_equal(top->child->w[1], "my router");
+	s = top->next;
+	assert_true(kad_is(s, "vrrp_instance") && s->block);
+	assert_int_equal(s->line, 5);
+	assert_true(kad_is(s->child, "virtual_ipaddress") && s->child->block);
+	assert_int_equal(s->child->child->n, 3);
+	assert_string_equal(s->child->child->w[2], "eth0");	/* no \r */
+	assert_string_equal(s->child->next->w[1], "/bin/x a#b");
+	assert_int_equal(s->child->next->line, 8);
+	assert_null(s->next);
+	imp_free(&ctx);
+}
+
+static void read_fails(const char *text, const char *err)
+{
+	struct imp_ctx ctx;
+	struct kad_stmt *top;
+
+	imp_init(&ctx, NULL);
+	assert_int_equal(kad_read(&ctx, "bad.conf", text, &top), -1);
+	if (strcmp(ctx.err, err) != 0)
+		fail_msg("got '%s', expected '%s'", ctx.err, err);
+	imp_free(&ctx);
+}
+
+static void test_kad_malformed(void **state)
+{
+	(void)state;
+	read_fails("global_defs {\n router_id x\n\nvirtual_server 1.2.3.4 80 {\n}\n",
+		   "bad.conf:1: unterminated block: the '{' of 'global_defs' is never closed");
+	read_fails("a {\n}\n}\n", "bad.conf:3: '}' without a matching '{'");
+	read_fails("a {\n b \"open\n}\n", "bad.conf:2: unterminated quoted string");
+	read_fails("{\n}\n", "bad.conf:1: '{' without a keyword before it");
+	read_fails("include\n", "bad.conf:1: include takes one file name or pattern");
+}
+
+static char tmpdir[64];
+
+static void write_file(const char *name, const char *text)
+{
+	char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int make_tmpdir(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_import.XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int remove_tmpdir(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_kad_include(void **state)
+{
+	struct imp_ctx ctx;
+	struct kad_stmt *top;
+	char main_path[160], *text;
+	FILE *w;
+	char *warn = NULL;
+	size_t wlen = 0;
+
+	(void)state;
+	write_file("main.conf", "global_defs {\n router_id a\n}\ninclude d/*.conf\n"
+		   "include none-*.conf\nvirtual_server 1.2.3.4 80 {\n}\n");
+	snprintf(main_path, sizeof(main_path), "%s/d", tmpdir);
+	assert_int_equal(mkdir(main_path, 0700), 0);
+	write_file("d/1.conf", "vrrp_script s1 {\n script /bin/true\n}\n");
+	write_file("d/2.conf", "vrrp_script s2 {\n script /bin/true\n}\n");
+	snprintf(main_path, sizeof(main_path), "%s/main.conf", tmpdir);
+	w = open_memstream(&warn, &wlen);
+	imp_init(&ctx, w);
+	assert_int_equal(imp_read(&ctx, main_path, &text), 0);
+	assert_int_equal(kad_read(&ctx, main_path, text, &top), 0);
+	fclose(w);
+	/* spliced in place, in glob order, and the file's own next statement after */
+	assert_true(kad_is(top, "global_defs"));
+	assert_string_equal(top->next->w[1], "s1");
+	assert_non_null(strstr(top->next->file, "/d/1.conf"));
+	assert_string_equal(top->next->next->w[1], "s2");
+	assert_true(kad_is(top->next->next->next, "virtual_server"));
+	assert_int_equal(top->next->next->next->line, 6);
+	assert_non_null(strstr(warn, "main.conf:5: include: 'none-*.conf' matches no file"));
+	imp_free(&ctx);
+	free(warn);
+}
+
+static void test_kad_include_loop(void **state)
+{
+	struct imp_ctx ctx;
+	struct kad_stmt *top;
+	char path[160], want[256], *text;
+
+	(void)state;
+	write_file("a.conf", "global_defs {\n}\ninclude b.conf\n");
+	write_file("b.conf", "\n\ninclude a.conf\n");
+	snprintf(path, sizeof(path), "%s/a.conf", tmpdir);
+	imp_init(&ctx, NULL);
+	assert_int_equal(imp_read(&ctx, path, &text), 0);
+	assert_int_equal(kad_read(&ctx, path, text, &top), -1);
+	snprintf(want, sizeof(want), "%s/b.conf:3: include loop: %s/a.conf is already "
+		 "being read (it includes this file)", tmpdir, tmpdir);
+	assert_string_equal(ctx.err, want);
+	imp_free(&ctx);
+
+	/* a file including itself, and the depth limit */
+	write_file("self.conf", "include self.conf\n");
+	snprintf(path, sizeof(path), "%s/self.conf", tmpdir);
+	imp_init(&ctx, NULL);
+	assert_int_equal(imp_read(&ctx, path, &text), 0);
+	assert_int_equal(kad_read(&ctx, path, text, &top), -1);
+	assert_non_null(strstr(ctx.err, "self.conf:1: include loop"));
+	imp_free(&ctx);
+	write_file("c1.conf", "include c2.conf\n");
+	write_file("c2.conf", "include c3.conf\n");
+	write_file("c3.conf", "vrrp_script x {\n}\n");
+	snprintf(path, sizeof(path), "%s/c1.conf", tmpdir);
+	imp_init(&ctx, NULL);
+	ctx.include_depth_max = 1;
+	assert_int_equal(imp_read(&ctx, path, &text), 0);
+	assert_int_equal(kad_read(&ctx, path, text, &top), -1);
+	assert_non_null(strstr(ctx.err, "c2.conf:1: include "));
+	assert_non_null(strstr(ctx.err, "c3.conf: more than 1 levels of includes"));
+	imp_free(&ctx);
+}
+
+/* ---- keepalived mapping ------------------------------------------------------ */
+
+static void test_kad_virtual_server(void **state)
+{
+	struct run r;
+	const struct cfg_service *s;
+
+	(void)state;
+	run(&r, IMP_FMT_KEEPALIVED, "k.conf",
+	    "virtual_server 10.0.0.1 80 {\n"
+	    "  delay_loop 3\n  lb_algo wrr\n  lb_kind DR\n"
+	    "  persistence_timeout 120\n  persistence_granularity 255.255.255.0\n"
+	    "  smtp_alert\n"
+	    "  real_server 10.0.1.1 80 {\n    weight 4\n    inhibit_on_failure\n"
+	    "    HTTP_GET {\n      url { path /ok\n digest 0123456789ABCDEF0123456789abcdef\n"
+	    "            status_code 200-299 301 }\n"
+	    "      connect_timeout 2\n      nb_get_retry 2\n    }\n"
+	    "    TCP_CHECK { connect_timeout 1 }\n  }\n"
+	    "  real_server 10.0.1.2 8080 {\n    inhibit_on_failure\n    lb_kind NAT\n"
+	    "    TCP_CHECK { connect_port 81\n retry 0 }\n  }\n"
+	    "  bogus_keyword 1\n"
+	    "}\n");
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.cfg->n_services, 1);
+	s = &r.cfg->services[0];
+	assert_int_equal(s->scheduler, CFG_SCHED_WRR);
+	assert_int_equal(s->forwarding, CFG_FWD_DR);
+	assert_int_equal(s->on_failure, CFG_FAIL_QUIESCE);
+	assert_true(s->persistence.enabled);
+	assert_int_equal(s->persistence.timeout, 120000);
+	assert_int_equal(s->persistence.netmask_len, 24);
+	assert_int_equal(s->n_real_servers, 2);
+	/* the servers' checks differ: each keeps its own */
+	assert_int_equal(s->real_servers[0].weight, 4);
+	assert_int_equal(s->real_servers[0].check.type, CHECK_HTTP);
+	assert_int_equal(s->real_servers[0].check.interval, 3000);
+	assert_int_equal(s->real_servers[0].check.timeout, 2000);
+	assert_int_equal(s->real_servers[0].check.rise, 1);
+	assert_int_equal(s->real_servers[0].check.fall, 3);	/* retries + 1 */
+	assert_int_equal(s->real_servers[0].check.n_status, 2);
+	assert_int_equal(s->real_servers[0].check.digest_alg, CFG_DIGEST_MD5);
+	assert_string_equal(s->real_servers[0].check.path, "/ok");
+	assert_int_equal(s->real_servers[1].weight, 1);
+	assert_int_equal(s->real_servers[1].forwarding, CFG_FWD_NAT);
+	assert_int_equal(s->real_servers[1].check.type, CHECK_TCP);
+	assert_int_equal(s->real_servers[1].check.port, 81);
+	assert_int_equal(s->real_servers[1].check.fall, 1);
+	assert_int_equal(s->real_servers[1].check.timeout, 5000);	/* keepalived's */
+	has_warning(&r, "k.conf:7: smtp_alert: ");
+	has_warning(&r, "k.conf:18: TCP_CHECK: lvsd has one check per real server");
+	has_warning(&r, "k.conf:26: bogus_keyword: unknown or unsupported in virtual_server");
+	done(&r);
+}
+
+static void test_kad_hoist_and_failure(void **state)
+{
+	struct run r;
+	const struct cfg_service *s;
+
+	(void)state;
+	run(&r, IMP_FMT_KEEPALIVED, "k.conf",
+	    "virtual_server fwmark 5 {\n delay_loop 2\n alpha\n"
+	    " real_server 10.0.1.1 80 {\n  MISC_CHECK {\n   misc_path \"/usr/bin/true x\"\n"
+	    "   misc_timeout 3\n  }\n  inhibit_on_failure\n }\n"
+	    " real_server 10.0.1.2 80 {\n  MISC_CHECK {\n   misc_path \"/usr/bin/true x\"\n"
+	    "   misc_timeout 3\n  }\n }\n"
+	    " real_server 10.0.1.3 80 { MISC_CHECK { misc_path \"/usr/bin/true x\" } }\n"
+	    "}\n"
+	    "virtual_server 10.0.0.2 53 {\n protocol UDP\n hysteresis 3\n"
+	    " real_server 10.0.1.1 53 {\n }\n}\n"
+	    "virtual_server 10.0.0.3 25 {\n protocol SCTP\n}\n");
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.cfg->n_services, 2);
+	s = &r.cfg->services[0];
+	assert_int_equal(s->fwmark, 5);
+	/* one server of three inhibits: remove wins, and says so */
+	assert_int_equal(s->on_failure, CFG_FAIL_REMOVE);
+	has_warning(&r, "inhibit_on_failure: set on 1 of 3 real servers");
+	/* two servers' checks are equal, the third's timeout differs: not hoisted */
+	assert_int_equal(s->check.type, CHECK_NONE);
+	assert_int_equal(s->real_servers[2].check.timeout, 5000);
+	assert_int_equal(s->real_servers[0].check.type, CHECK_SCRIPT);
+	assert_true(s->real_servers[0].check.alpha);
+	assert_string_equal(s->real_servers[0].check.script, "/usr/bin/true x");
+	s = &r.cfg->services[1];
+	assert_int_equal(s->protocol, CFG_PROTO_UDP);
+	assert_int_equal(s->hysteresis, 0);
+	assert_int_equal(s->real_servers[0].check.type, CHECK_NONE);
+	has_warning(&r, "k.conf:19: hysteresis: lvsd needs it below quorum");
+	has_warning(&r, "k.conf:26: protocol: SCTP: lvsd balances tcp and udp only");
+	done(&r);
+
+	run(&r, IMP_FMT_KEEPALIVED, "k.conf",
+	    "virtual_server 10.0.0.1 443 {\n delay_loop 4\n"
+	    " real_server 10.0.1.1 443 { SSL_GET {\n url { path /h }\n } }\n"
+	    " real_server 10.0.1.2 443 { SSL_GET {\n url { path /h }\n } }\n}\n");
+	s = &r.cfg->services[0];
+	assert_int_equal(s->check.type, CHECK_HTTPS);	/* equal: hoisted */
+	assert_true(!s->real_servers[0].has_own_check && !s->real_servers[1].has_own_check);
+	assert_int_equal(s->on_failure, CFG_FAIL_REMOVE);
+	assert_int_equal(s->check.fall, 2);
+	done(&r);
+}
+
+static void test_kad_vrrp(void **state)
+{
+	struct run r;
+	const struct cfg_vrrp *v;
+
+	(void)state;
+	run(&r, IMP_FMT_KEEPALIVED, "k.conf",
+	    "vrrp_script chk {\n script \"/usr/bin/true\"\n interval 2\n weight 10\n"
+	    " user nobody\n}\n"
+	    "vrrp_instance VI_1 {\n state MASTER\n interface eth9\n virtual_router_id 9\n"
+	    " priority 200\n advert_int 2\n nopreempt\n"
+	    " unicast_peer {\n  192.0.2.2\n }\n"
+	    " virtual_ipaddress {\n  192.0.2.100/24 dev eth9\n  192.0.2.101 dev eth8 label eth8:1\n"
+	    "  2001:db8::1/64\n }\n"
+	    " track_script {\n  chk weight -30\n  missing\n }\n"
+	    " garp_master_refresh 60\n"
+	    "}\n"
+	    "vrrp_instance VI_2 {\n interface eth9\n virtual_router_id 10\n"
+	    " virtual_ipaddress { 192.0.2.102/24 192.0.2.103/24 }\n}\n"
+	    "vrrp_sync_group G {\n group { VI_1 VI_2 }\n notify_fault /bin/x\n}\n");
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.cfg->n_vrrp, 2);
+	v = &r.cfg->vrrp[0];
+	assert_int_equal(v->version, 2);	/* keepalived's default */
+	assert_int_equal(v->priority, 200);
+	assert_false(v->preempt);
+	assert_int_equal(v->advert_interval, 2000);
+	assert_int_equal(v->n_unicast_peers, 1);
+	assert_int_equal(v->n_virtual_ips, 2);
+	assert_int_equal(v->n_track_scripts, 1);
+	assert_int_equal(v->track_scripts[0].weight, -30);
+	assert_int_equal(v->track_scripts[0].interval, 2000);
+	assert_int_equal(v->garp.refresh, 60000);
+	assert_int_equal(r.cfg->vrrp[1].n_virtual_ips, 2);
+	assert_int_equal(r.cfg->n_sync_groups, 1);
+	assert_int_equal(r.cfg->sync_groups[0].n_instances, 2);
+	has_warning(&r, "k.conf:8: state: lvsd derives the initial state");
+	has_warning(&r, "k.conf:19: dev: 'dev eth8' on VIP 192.0.2.101");
+	has_warning(&r, "k.conf:19: label: 'label eth8:1'");
+	has_warning(&r, "k.conf:20: 2001:db8::1/64: an IPv6 VIP");
+	has_warning(&r, "k.conf:24: missing: no vrrp_script of that name");
+	has_warning(&r, "k.conf:5: user: lvsd runs every script as global.script_user");
+	has_warning(&r, "k.conf:35: notify_fault: lvsd notifies per instance");
+	done(&r);
+
+	run(&r, IMP_FMT_KEEPALIVED, "k.conf",
+	    "vrrp_instance V {\n interface e0\n virtual_router_id 1\n advert_int 0.1\n"
+	    " virtual_ipaddress {\n  10.0.0.1\n }\n"
+	    " track_script {\n  relative\n }\n}\n"
+	    "vrrp_script relative {\n script \"no-such-program-lvsd --x\"\n}\n"
+	    "global_defs {\n vrrp_version 3\n script_user no-such-user-lvsd\n}\n");
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.cfg->vrrp[0].version, 3);
+	assert_int_equal(r.cfg->vrrp[0].advert_interval, 100);
+	assert_int_equal(r.cfg->vrrp[0].n_track_scripts, 0);
+	has_warning(&r, "k.conf:13: script: 'no-such-program-lvsd --x': lvsd runs commands "
+		    "without a shell, by absolute path");
+	has_warning(&r, "k.conf:17: script_user: no user 'no-such-user-lvsd'");
+	done(&r);
+}
+
+/* ---- ipvsadm ------------------------------------------------------------------ */
+
+static void test_ipvsadm(void **state)
+{
+	struct run r;
+	const struct cfg_service *s;
+
+	(void)state;
+	run(&r, IMP_FMT_IPVSADM, "rules",
+	    "# saved\n"
+	    "-A -t 10.0.0.1:80 -s wrr -p\n"
+	    "-a -t 10.0.0.1:80 -r 10.0.1.1:80 -m -w 3\n"
+	    "-a -t 10.0.0.1:80 -r 10.0.1.2 -g\n"
+	    "-A --udp-service 10.0.0.1:53 --scheduler=rr --persistent 60 --netmask 255.255.0.0\n"
+	    "-a --udp-service 10.0.0.1:53 --real-server 10.0.1.1:53 --ipip --weight=0\n"
+	    "-A -f 9 -s dh\n"
+	    "-a -f 9 -r 10.0.1.1:0 -x 10 -y 5\n"
+	    "-A -t 10.0.0.1:80 -s lc\n"
+	    "-A -t 10.0.0.1:81 -s nosuch --bogus\n");
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.cfg->n_services, 4);
+	s = &r.cfg->services[0];
+	assert_int_equal(s->scheduler, CFG_SCHED_LC);	/* the later -A wins */
+	assert_int_equal(s->persistence.timeout, 300000);	/* -p alone */
+	assert_int_equal(s->real_servers[0].forwarding, CFG_FWD_NAT);
+	assert_int_equal(s->real_servers[0].weight, 3);
+	assert_int_equal(s->real_servers[1].forwarding, CFG_FWD_DR);	/* -g, the default */
+	assert_int_equal(s->real_servers[1].address.port, 0);
+	s = &r.cfg->services[1];
+	assert_int_equal(s->protocol, CFG_PROTO_UDP);
+	assert_int_equal(s->persistence.netmask_len, 16);
+	assert_int_equal(s->forwarding, CFG_FWD_TUN);	/* one method: on the service */
+	assert_int_equal(s->real_servers[0].forwarding, CFG_FWD_TUN);
+	assert_int_equal(s->real_servers[0].weight, 0);
+	s = &r.cfg->services[2];
+	assert_int_equal(s->fwmark, 9);
+	assert_int_equal(s->real_servers[0].upper_threshold, 10);
+	assert_int_equal(s->real_servers[0].lower_threshold, 5);
+	assert_int_equal(r.cfg->services[3].scheduler, CFG_SCHED_WLC);
+	has_warning(&r, "rules:9: -A: tcp 10.0.0.1:80 is defined twice");
+	has_warning(&r, "rules:10: --bogus: unknown ipvsadm option");
+	has_warning(&r, "rules:10: -s: scheduler 'nosuch' is not one lvsd has");
+	done(&r);
+}
+
+static void parse_fails(enum imp_format f, const char *text, const char *err)
+{
+	struct imp_ctx ctx;
+
+	imp_init(&ctx, NULL);
+	assert_int_equal(imp_parse(&ctx, f, "in", text), -1);
+	if (strcmp(ctx.err, err) != 0)
+		fail_msg("got '%s', expected '%s'", ctx.err, err);
+	imp_free(&ctx);
+}
+
+static void test_ipvsadm_malformed(void **state)
+{
+	(void)state;
+	parse_fails(IMP_FMT_IPVSADM, "-A -t 10.0.0.1:80\n-a -t 10.0.0.2:80 -r 10.0.1.1\n",
+		    "in:2: -a: the service tcp 10.0.0.2:80 is not defined above (no -A line for it)");
+	parse_fails(IMP_FMT_IPVSADM, "\n-A -t 10.0.0.300:80\n",
+		    "in:2: '10.0.0.300' is not an IPv4 or IPv6 address");
+	parse_fails(IMP_FMT_IPVSADM, "-A -t 10.0.0.1:80\n-a -t 10.0.0.1:80 -r 10.0.1.x:80 -m\n",
+		    "in:2: -r '10.0.1.x' is not an IPv4 or IPv6 address");
+	parse_fails(IMP_FMT_IPVSADM, "-A -t 10.0.0.1:80 -s\n", "in:1: -s needs a value");
+	parse_fails(IMP_FMT_IPVSADM, "-A -s rr\n", "in:1: no service: give -t, -u or -f");
+	parse_fails(IMP_FMT_IPVSADM, "-A -f 1.5\n",
+		    "in:1: -f 1.5: not a firewall mark (1..4294967295)");
+}
+
+/* ---- ldirectord ----------------------------------------------------------------- */
+
+static void test_ldirectord(void **state)
+{
+	struct run r;
+	const struct cfg_service *s;
+
+	(void)state;
+	run(&r, IMP_FMT_LDIRECTORD, "ld.cf",
+	    "checktimeout=3\ncheckinterval = 7\nquiescent=no\nfailurecount=2\n"
+	    "fork=yes\n"
+	    "virtual=10.0.0.1:80\n"
+	    "\treal=10.0.1.1:80 masq\n"
+	    "\treal=10.0.1.2->10.0.1.3:8080 masq 4 \"check.php\", \"^OK\"\n"
+	    "\trequest=\"health\"\n\treceive=\"up and running\"\n"
+	    "\tfallback=127.0.0.1\n\tquiescent=yes\n"
+	    "virtual=10.0.0.1:25\n"
+	    "    real=10.0.1.5 gate\n"
+	    "    checktype=connect\n"
+	    "    negotiatetimeout=9\n"
+	    "virtual=10.0.0.1:21\n"
+	    "    real=10.0.1.6 gate\n");
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.cfg->n_services, 3);
+	s = &r.cfg->services[0];
+	assert_int_equal(s->scheduler, CFG_SCHED_WRR);	/* ldirectord's default */
+	assert_int_equal(s->on_failure, CFG_FAIL_QUIESCE);	/* the virtual's own */
+	assert_int_equal(s->check.type, CHECK_HTTP);	/* service http from port 80 */
+	assert_string_equal(s->check.path, "/health");
+	assert_int_equal(s->check.interval, 7000);
+	/* no negotiatetimeout: checktimeout stands in, as ldirectord does */
+	assert_int_equal(s->check.timeout, 3000);
+	assert_int_equal(s->check.fall, 2);
+	assert_int_equal(s->n_real_servers, 3);
+	assert_int_equal(s->real_servers[0].address.port, 80);
+	assert_int_equal(s->real_servers[2].address.port, 8080);
+	assert_int_equal(s->real_servers[2].weight, 4);
+	assert_string_equal(s->real_servers[1].check.path, "/check.php");
+	assert_string_equal(s->real_servers[1].check.body, "^OK");
+	assert_int_equal(s->real_servers[1].check.type, CHECK_HTTP);	/* inherited */
+	assert_int_equal(s->sorry_server.port, 80);
+	s = &r.cfg->services[1];
+	assert_int_equal(s->check.type, CHECK_TCP);
+	assert_int_equal(s->check.timeout, 3000);	/* connect: checktimeout */
+	assert_int_equal(s->on_failure, CFG_FAIL_REMOVE);
+	assert_int_equal(s->forwarding, CFG_FWD_DR);
+	assert_int_equal(r.cfg->services[2].check.type, CHECK_TCP);
+	has_warning(&r, "ld.cf:5: fork: not used by any service");
+	has_warning(&r, "service: ftp: lvsd has no ftp check — a TCP connect check instead");
+	done(&r);
+}
+
+static void test_ldirectord_malformed(void **state)
+{
+	(void)state;
+	parse_fails(IMP_FMT_LDIRECTORD, "checktimeout=3\n\treal=1.2.3.4:80 gate\n",
+		    "in:2: 'real': an indented line before any virtual=");
+	parse_fails(IMP_FMT_LDIRECTORD, "virtual=1.2.3.4:80\n\tjunk here\n",
+		    "in:2: 'junk here': expected key=value");
+}
+
+/* ---- detection and the emitter --------------------------------------------------- */
+
+static void test_detect(void **state)
+{
+	(void)state;
+	assert_int_equal(imp_detect("# x\n\n-A -t 1.2.3.4:80 -s rr\n"), IMP_FMT_IPVSADM);
+	assert_int_equal(imp_detect("#!/bin/sh\n/sbin/ipvsadm -A -t 1.2.3.4:80\n"),
+			 IMP_FMT_IPVSADM);
+	assert_int_equal(imp_detect("# ld\nchecktimeout = 3\nvirtual=1.2.3.4:80\n"),
+			 IMP_FMT_LDIRECTORD);
+	assert_int_equal(imp_detect("! Configuration File for keepalived\n\nglobal_defs {\n"),
+			 IMP_FMT_KEEPALIVED);
+	assert_int_equal(imp_detect("include /etc/keepalived/*.conf\n"), IMP_FMT_KEEPALIVED);
+	assert_int_equal(imp_detect("\n# only comments\n"), IMP_FMT_UNKNOWN);
+	assert_int_equal(imp_format_parse("ldirectord"), IMP_FMT_LDIRECTORD);
+	assert_int_equal(imp_format_parse("haproxy"), IMP_FMT_UNKNOWN);
+}
+
+static void test_emit_quoting(void **state)
+{
+	struct imp_ctx ctx;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	struct imp_node *g;
+
+	(void)state;
+	imp_init(&ctx, NULL);
+	g = imp_map(&ctx, ctx.root, "global");
+	imp_set(&ctx, g, "router_id", IMP_STR, "yes");
+	imp_set(&ctx, g, "a", IMP_STR, "1.1");
+	imp_set(&ctx, g, "b", IMP_STR, "x: y # z");
+	imp_set(&ctx, g, "c", IMP_NUM, "0.5");
+	imp_set(&ctx, g, "d", IMP_STR, "10.0.0.1:80");
+	imp_set(&ctx, g, "a", IMP_STR, "1.0");	/* replaced in place */
+	assert_int_equal(imp_emit(&ctx, f), 0);
+	fclose(f);
+	assert_string_equal(out, "global:\n  router_id: \"yes\"\n  a: \"1.0\"\n"
+			    "  b: 'x: y # z'\n  c: 0.5\n  d: 10.0.0.1:80\n");
+	free(out);
+	imp_free(&ctx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kad_tokens),
+		cmocka_unit_test(test_kad_malformed),
+		cmocka_unit_test(test_kad_include),
+		cmocka_unit_test(test_kad_include_loop),
+		cmocka_unit_test(test_kad_virtual_server),
+		cmocka_unit_test(test_kad_hoist_and_failure),
+		cmocka_unit_test(test_kad_vrrp),
+		cmocka_unit_test(test_ipvsadm),
+		cmocka_unit_test(test_ipvsadm_malformed),
+		cmocka_unit_test(test_ldirectord),
+		cmocka_unit_test(test_ldirectord_malformed),
+		cmocka_unit_test(test_detect),
+		cmocka_unit_test(test_emit_quoting),
+	};
+
+	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+}
