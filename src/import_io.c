@@ -105,13 +105,11 @@ int imp_read(struct imp_ctx *ctx, const char *path, char **text)
 
 		len += n;
 		if (len + 1 < cap)
-			break;
+			break;	/* short read: end of file or an error */
 		cap *= 2;
 		out = realloc(buf, cap);
-		if (!out) {
+		if (!out)
 			free(buf);
-			buf = NULL;
-		}
 		buf = out;
 	}
 	if (!buf || ferror(f)) {
