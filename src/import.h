@@ -36,6 +36,8 @@ struct imp_node {
 	const char *text;		/* a scalar's value */
 	struct imp_node *first, *last;	/* a mapping's or sequence's children */
 	struct imp_node *next;
+	const char *file;		/* where a service, server, instance or */
+	unsigned line;			/* group was defined, for imp_finish */
 };
 
 enum imp_format { IMP_FMT_UNKNOWN, IMP_FMT_KEEPALIVED, IMP_FMT_LDIRECTORD,
@@ -91,8 +93,22 @@ size_t imp_count(const struct imp_node *n);
  */
 void imp_hoist_checks(struct imp_ctx *ctx, struct imp_node *service);
 
+/* Remember where `n` was defined; returns n. */
+struct imp_node *imp_origin(struct imp_node *n, const char *file, unsigned line);
+
 /* A decimal number (an optional fraction) within [lo, hi]? */
 bool imp_number(const char *s, double lo, double hi);
+
+/* ---- import_finish.c -------------------------------------------------- */
+
+/*
+ * The rules that span objects, applied to what any parser built, so the
+ * result passes `lvsd -t`: a service or real server defined twice, a
+ * check with no port to connect to, a VRRP instance missing what lvsd
+ * requires, a sync group naming an instance that is not there. Each
+ * fix is a warning at the object's origin.
+ */
+void imp_finish(struct imp_ctx *ctx);
 
 /* ---- import_emit.c ---------------------------------------------------- */
 

@@ -137,13 +137,18 @@ int imp_read(struct imp_ctx *ctx, const char *path, char **text)
 int imp_parse(struct imp_ctx *ctx, enum imp_format f, const char *name,
 	      const char *text)
 {
+	int rc;
+
 	switch (f) {
-	case IMP_FMT_KEEPALIVED: return imp_keepalived(ctx, name, text);
-	case IMP_FMT_LDIRECTORD: return imp_ldirectord(ctx, name, text);
-	case IMP_FMT_IPVSADM: return imp_ipvsadm(ctx, name, text);
+	case IMP_FMT_KEEPALIVED: rc = imp_keepalived(ctx, name, text); break;
+	case IMP_FMT_LDIRECTORD: rc = imp_ldirectord(ctx, name, text); break;
+	case IMP_FMT_IPVSADM: rc = imp_ipvsadm(ctx, name, text); break;
 	default:
 		snprintf(ctx->err, sizeof(ctx->err), "%s:1: cannot tell the format "
 			 "(keepalived, ldirectord or ipvsadm); give --from", name);
 		return -1;
 	}
+	if (rc == 0)
+		imp_finish(ctx);
+	return rc;
 }

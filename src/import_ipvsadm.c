@@ -224,7 +224,7 @@ static int add_service(struct imp_ctx *ctx, struct ipv_state *st,
 		if (!r)
 			return imp_error(ctx, l->file, l->line, "out of memory");
 		st->refs = r;
-		svc = imp_push(ctx, st->services, IMP_MAP, NULL);
+		svc = imp_origin(imp_push(ctx, st->services, IMP_MAP, NULL), l->file, l->line);
 		r[st->n_refs].key = imp_strdup(ctx, key);
 		r[st->n_refs++].node = svc;
 		if (strcmp(l->proto, "fwm") == 0) {
@@ -337,7 +337,8 @@ static int add_server(struct imp_ctx *ctx, struct ipv_state *st,
 		if (l->cmd == 'e')
 			imp_warn(ctx, l->file, l->line, "-e", "%s is not a real server of "
 				 "%s above — taken as -a", raddr, key);
-		rs = imp_push(ctx, imp_seq(ctx, svc, "real_servers"), IMP_MAP, NULL);
+		rs = imp_origin(imp_push(ctx, imp_seq(ctx, svc, "real_servers"), IMP_MAP,
+					 NULL), l->file, l->line);
 		imp_set(ctx, rs, "address", IMP_STR, raddr);
 		/* ipvsadm's default, and lvsd's: said anyway, it is what users read */
 		imp_set(ctx, rs, "weight", IMP_NUM, "1");

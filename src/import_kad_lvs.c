@@ -319,7 +319,8 @@ static void real_server(struct vs *vs, const struct kad_stmt *s)
 
 	if (!addr)
 		return;
-	rs = imp_push(k->ctx, imp_seq(k->ctx, vs->svc, "real_servers"), IMP_MAP, NULL);
+	rs = imp_origin(imp_push(k->ctx, imp_seq(k->ctx, vs->svc, "real_servers"),
+				 IMP_MAP, NULL), s->file, s->line);
 	imp_set(k->ctx, rs, "address", IMP_STR, addr);
 	imp_set(k->ctx, rs, "weight", IMP_NUM, "1");
 	for (const struct kad_stmt *c = s->child; c; c = c->next)
@@ -489,12 +490,14 @@ static void build_service(struct kad *k, const struct kad_stmt *blk,
 				 "a mark in 1..4294967295 — service dropped", v ? v : "");
 			return;
 		}
-		vs.svc = imp_push(k->ctx, k->services, IMP_MAP, NULL);
+		vs.svc = imp_origin(imp_push(k->ctx, k->services, IMP_MAP, NULL),
+				    where->file, where->line);
 		imp_set(k->ctx, vs.svc, "fwmark", IMP_NUM, v);
 	} else {
 		if (!(v = endpoint(k, where, at, true)))
 			return;
-		vs.svc = imp_push(k->ctx, k->services, IMP_MAP, NULL);
+		vs.svc = imp_origin(imp_push(k->ctx, k->services, IMP_MAP, NULL),
+				    where->file, where->line);
 		imp_set(k->ctx, vs.svc, "address", IMP_STR, v);
 		imp_set(k->ctx, vs.svc, "protocol", IMP_STR, proto);
 	}

@@ -305,7 +305,7 @@ void kad_vrrp_instance(struct kad *k, const struct kad_stmt *s)
 			 "— dropped");
 		return;
 	}
-	v.inst = imp_push(k->ctx, k->vrrp, IMP_MAP, NULL);
+	v.inst = imp_origin(imp_push(k->ctx, k->vrrp, IMP_MAP, NULL), s->file, s->line);
 	imp_set(k->ctx, v.inst, "name", IMP_STR, s->w[1]);
 	/* the interface first: VIP lines compare their dev with it */
 	for (const struct kad_stmt *c = s->child; c; c = c->next)
@@ -330,7 +330,7 @@ void kad_sync_group(struct kad *k, const struct kad_stmt *s)
 			 "— dropped");
 		return;
 	}
-	g = imp_push(k->ctx, k->groups, IMP_MAP, NULL);
+	g = imp_origin(imp_push(k->ctx, k->groups, IMP_MAP, NULL), s->file, s->line);
 	imp_set(k->ctx, g, "name", IMP_STR, s->w[1]);
 	list = imp_seq(k->ctx, g, "instances");
 	for (const struct kad_stmt *c = s->child; c; c = c->next) {

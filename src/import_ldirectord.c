@@ -188,6 +188,8 @@ static void add_real(struct ld_svc *s, const char *addr, const char *method,
 	struct imp_node *rs = imp_push(ctx, imp_seq(ctx, s->svc, "real_servers"),
 				       IMP_MAP, NULL);
 
+	imp_origin(rs, s->ld->file, kv->line);
+
 	imp_set(ctx, rs, "address", IMP_STR, addr);
 	imp_set(ctx, rs, "weight", IMP_NUM, weight);
 	imp_set(ctx, rs, "forwarding", IMP_STR, method);
@@ -354,6 +356,7 @@ static void build_virtual(struct ld *ld, struct ld_block *v)
 	}
 	s.svc = imp_push(ld->ctx, imp_seq(ld->ctx, ld->ctx->root, "virtual_services"),
 			 IMP_MAP, NULL);
+	imp_origin(s.svc, ld->file, where->line);
 	if (s.fwmark) {
 		imp_set(ld->ctx, s.svc, "fwmark", IMP_NUM, where->val);
 	} else {

@@ -239,6 +239,13 @@ void imp_hoist_checks(struct imp_ctx *ctx, struct imp_node *service)
 	imp_attach(service, "real_servers", servers);
 }
 
+struct imp_node *imp_origin(struct imp_node *n, const char *file, unsigned line)
+{
+	n->file = file;
+	n->line = line;
+	return n;
+}
+
 bool imp_number(const char *s, double lo, double hi)
 {
 	char *end;

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cfg.h"
 #include "ctl_proto.h"
 #include "import.h"
 #include "io.h"
@@ -55,6 +56,49 @@ static void usage(FILE *out)
 		"                   are keepalived. Runs locally, without lvsd. Exit 0 when YAML\n"
 		"                   was written (warnings or not), 1 when the input is unreadable\n"
 		"                   or unparsable (FILE:LINE: message).\n");
+}
+
+/*
+ * The YAML to stdout, after loading it as `lvsd -t` would: the import
+ * means to produce a valid file, and if it did not (a bug, or a setting
+ * this host cannot have), the user is told what lvsd will say.
+ */
+static int import_write(struct imp_ctx *ctx)
+{
+	char *yaml = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&yaml, &len);
+	struct cfg_diag diag;
+	struct cfg *cfg;
+	int rc = -1;
+
+	if (!mem) {
+		snprintf(ctx->err, sizeof(ctx->err), "lvsctl: import: %s", strerror(errno));
+		return -1;
+	}
+	if (imp_emit(ctx, mem) < 0 || fclose(mem) != 0) {
+		if (!ctx->err[0])
+			snprintf(ctx->err, sizeof(ctx->err), "lvsctl: import: %s",
+				 strerror(errno));
+		free(yaml);
+		return -1;
+	}
+	cfg_diag_init(&diag, "(imported YAML)");
+	cfg = cfg_load_buffer("(imported YAML)", yaml, len, &diag);
+	if (!cfg) {
+		fprintf(stderr, "lvsctl: import: the result does not pass lvsd's own "
+			"checks on this host; lvsd -t will say:\n");
+		cfg_diag_print(&diag, stderr);
+	}
+	cfg_free(cfg);
+	cfg_diag_free(&diag);
+	if (fwrite(yaml, 1, len, stdout) == len && fflush(stdout) == 0)
+		rc = 0;
+	else
+		snprintf(ctx->err, sizeof(ctx->err), "lvsctl: import: cannot write the "
+			 "YAML: %s", strerror(errno));
+	free(yaml);
+	return rc;
 }
 
 /* lvsctl import [--from FORMAT] [FILE|-] */
@@ -97,8 +141,7 @@ static int cmd_import(int argc, char **argv)
 		goto out;
 	if (fmt == IMP_FMT_UNKNOWN)
 		fmt = imp_detect(text);
-	if (imp_parse(&ctx, fmt, name, text) < 0 ||
-	    imp_emit(&ctx, stdout) < 0 || fflush(stdout) != 0)
+	if (imp_parse(&ctx, fmt, name, text) < 0 || import_write(&ctx) < 0)
 		goto out;
 	rc = 0;
 out:

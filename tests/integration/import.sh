@@ -119,6 +119,14 @@ printf 'checktimeout=5\n\treal=10.0.0.2:80 gate\n' >"$T/orphan.cf"
 bad orphan.cf "^orphan.cf:2: 'real': an indented line before any virtual=$"
 bad missing.conf '^missing.conf: cannot open: No such file or directory$'
 
+# ---- what this host's lvsd would refuse is said, with lvsd's words ---------------
+
+printf 'vrrp_instance VI_1 {\n  interface an-interface-name-too-long\n  virtual_router_id 5\n  virtual_ipaddress {\n    192.0.2.5/24\n  }\n}\n' >"$T/longif.conf"
+(cd "$T" && timeout 20 "$LVSCTL" import longif.conf) >"$T/longif.yaml" 2>"$T/longif.err"
+is "$?" 0 "an import lvsd would refuse still exits 0 with its YAML"
+like "$(cat "$T/longif.err")" "^\(imported YAML\):[0-9]+:[0-9]+: .*interface" \
+	"... and stderr says what lvsd -t will say about it"
+
 # ---- the round trip: a NAT dump on loopback, run, saved back --------------------
 
 P=$VS_PORT

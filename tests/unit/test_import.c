@@ -397,6 +397,47 @@ static void test_kad_vrrp(void **state)
 	done(&r);
 }
 
+/* ---- the final pass: what lvsd -t would refuse ---------------------------------- */
+
+static void test_finish(void **state)
+{
+	struct run r;
+
+	(void)state;
+	run(&r, IMP_FMT_KEEPALIVED, "k.conf",
+	    "virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 80 {\n }\n"
+	    " real_server 10.0.1.1 80 {\n  weight 5\n }\n}\n"
+	    "virtual_server 10.0.0.1 80 {\n lb_algo rr\n}\n"
+	    "virtual_server fwmark 3 {\n real_server 10.0.1.2 0 {\n  TCP_CHECK {\n  }\n }\n"
+	    " real_server 10.0.1.3 0 {\n  TCP_CHECK {\n   connect_port 22\n  }\n }\n}\n"
+	    "vrrp_instance V6 {\n interface e0\n virtual_router_id 1\n"
+	    " virtual_ipaddress {\n  2001:db8::1\n }\n}\n"
+	    "vrrp_instance V2 {\n interface e0\n virtual_router_id 2\n advert_int 1.5\n"
+	    " virtual_ipaddress {\n  10.0.0.9\n }\n}\n"
+	    "vrrp_sync_group G {\n group {\n  V6\n  V2\n }\n}\n"
+	    "vrrp_sync_group H {\n group {\n  V2\n }\n}\n");
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.cfg->n_services, 2);
+	assert_int_equal(r.cfg->services[0].n_real_servers, 1);
+	assert_int_equal(r.cfg->services[0].real_servers[0].weight, 1);
+	assert_int_equal(r.cfg->services[0].scheduler, CFG_SCHED_WLC);
+	assert_int_equal(r.cfg->services[1].real_servers[0].check.type, CHECK_NONE);
+	assert_int_equal(r.cfg->services[1].real_servers[1].check.type, CHECK_TCP);
+	assert_int_equal(r.cfg->n_vrrp, 1);
+	assert_int_equal(r.cfg->vrrp[0].advert_interval, 2000);
+	assert_int_equal(r.cfg->n_sync_groups, 1);
+	assert_int_equal(r.cfg->sync_groups[0].n_instances, 1);
+	has_warning(&r, "k.conf:4: 10.0.1.1:80: already a real server of this service");
+	has_warning(&r, "k.conf:8: 10.0.0.1:80: the same service is defined above");
+	has_warning(&r, "k.conf:12: 10.0.1.2: no port, so its check has nothing to connect to");
+	has_warning(&r, "k.conf:22: V6: lvsd needs at least one (IPv4) virtual IP");
+	has_warning(&r, "k.conf:29: advert_int: VRRPv2 counts whole seconds");
+	has_warning(&r, "k.conf:37: V6: no VRRP instance of that name is carried");
+	has_warning(&r, "k.conf:43: V2: already in another sync group");
+	has_warning(&r, "k.conf:43: H: no instance left — sync group dropped");
+	done(&r);
+}
+
 /* ---- ipvsadm ------------------------------------------------------------------ */
 
 static void test_ipvsadm(void **state)
@@ -582,6 +623,7 @@ int main(void)
 		cmocka_unit_test(test_kad_virtual_server),
 		cmocka_unit_test(test_kad_hoist_and_failure),
 		cmocka_unit_test(test_kad_vrrp),
+		cmocka_unit_test(test_finish),
 		cmocka_unit_test(test_ipvsadm),
 		cmocka_unit_test(test_ipvsadm_malformed),
 		cmocka_unit_test(test_ldirectord),
