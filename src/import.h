@@ -96,6 +96,11 @@ void imp_hoist_checks(struct imp_ctx *ctx, struct imp_node *service);
 /* Remember where `n` was defined; returns n. */
 struct imp_node *imp_origin(struct imp_node *n, const char *file, unsigned line);
 
+/* A persistence netmask lvsd takes: dotted IPv4 or a prefix length 0..128. */
+bool imp_netmask_ok(const char *s);
+/* An HTTP path lvsd takes: no blanks or control characters (a '/' is added). */
+bool imp_path_ok(const char *s);
+
 /* A decimal number (an optional fraction) within [lo, hi]? */
 bool imp_number(const char *s, double lo, double hi);
 

@@ -61,9 +61,11 @@ static int emit_scalar(struct imp_ctx *ctx, yaml_emitter_t *em, const char *text
 {
 	yaml_event_t ev;
 
+	/* libyaml refuses (only) text that is not UTF-8 */
 	if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)text,
 					  (int)strlen(text), 1, 1, style)) {
-		snprintf(ctx->err, sizeof(ctx->err), "cannot write the YAML: out of memory");
+		snprintf(ctx->err, sizeof(ctx->err), "the value '%.60s' is not UTF-8 "
+			 "text: convert the input (e.g. iconv -f latin1 -t utf-8)", text);
 		return -1;
 	}
 	return emit(ctx, em, &ev);

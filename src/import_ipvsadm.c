@@ -183,7 +183,10 @@ static void service_opts(struct imp_ctx *ctx, const struct ipv_line *l,
 			imp_warn(ctx, l->file, l->line, "-p", "timeout '%s' is not 1..2678400 "
 				 "seconds — 300 used", p);
 		imp_set(ctx, pers, "timeout", IMP_NUM, p && imp_number(p, 1, 86400 * 31) ? p : "300");
-		if (m && strcmp(m, "255.255.255.255") != 0 && strcmp(m, "128") != 0)
+		if (m && !imp_netmask_ok(m))
+			imp_warn(ctx, l->file, l->line, "-M", "'%s' is not a netmask — "
+				 "dropped", m);
+		else if (m && strcmp(m, "255.255.255.255") != 0 && strcmp(m, "128") != 0)
 			imp_set(ctx, pers, "netmask", IMP_STR, m);
 	} else if (l->has['M']) {
 		imp_warn(ctx, l->file, l->line, "-M", "a netmask without -p means "

@@ -24,6 +24,7 @@
 
 #include "addr.h"
 #include "cfg.h"
+#include "cfg_values.h"
 #include "import_kad.h"
 
 struct vs {
@@ -92,10 +93,19 @@ static void url_block(struct chk *ch, const struct kad_stmt *blk)
 
 	for (const struct kad_stmt *s = blk->child; s; s = s->next) {
 		if (kad_is(s, "path") && kad_arg(k, s, 1)) {
-			imp_set(k->ctx, ch->c, "path", IMP_STR, s->w[1]);
+			if (imp_path_ok(s->w[1]))
+				imp_set(k->ctx, ch->c, "path", IMP_STR, s->w[1][0] == '/' ?
+					s->w[1] : imp_printf(k->ctx, "/%s", s->w[1]));
+			else
+				imp_warn(k->ctx, s->file, s->line, "path", "'%s' is not an "
+					 "HTTP path — dropped", s->w[1]);
 		} else if (kad_is(s, "digest") && kad_arg(k, s, 1)) {
-			imp_set(k->ctx, ch->c, "digest", IMP_STR,
-				imp_printf(k->ctx, "md5:%s", lower(k, s->w[1])));
+			if (strlen(s->w[1]) == 32 && strspn(s->w[1], "0123456789abcdefABCDEF") == 32)
+				imp_set(k->ctx, ch->c, "digest", IMP_STR,
+					imp_printf(k->ctx, "md5:%s", lower(k, s->w[1])));
+			else
+				imp_warn(k->ctx, s->file, s->line, "digest", "'%s' is not an "
+					 "MD5 digest (32 hex digits) — dropped", s->w[1]);
 		} else if (kad_is(s, "status_code") && s->n > 1) {
 			struct imp_node *st = imp_seq(k->ctx, ch->c, "status");
 
@@ -202,7 +212,11 @@ static void checker_key(struct chk *ch, const char *kind, const struct kad_stmt 
 			smtp_host(ch, s);
 	} else if (!strcmp(kind, "DNS_CHECK") && kad_is(s, "type") &&
 		   (v = kad_arg(k, s, 1))) {
-		imp_set(k->ctx, ch->c, "qtype", IMP_STR, v);
+		if (cfg_dns_qtype(v))
+			imp_set(k->ctx, ch->c, "qtype", IMP_STR, v);
+		else
+			imp_warn(k->ctx, s->file, s->line, "type", "'%s' is not a DNS "
+				 "query type — dropped", v);
 	} else if (!strcmp(kind, "DNS_CHECK") && kad_is(s, "name") &&
 		   (v = kad_arg(k, s, 1))) {
 		/* keepalived writes the root as "." or a trailing dot */
@@ -380,8 +394,11 @@ static void vs_persistence(struct vs *vs, const struct kad_stmt *s)
 	if (kad_is(s, "persistence_timeout")) {
 		if ((v = kad_uint(k, s, 1, 86400 * 31)))
 			imp_set(k->ctx, p, "timeout", IMP_NUM, v);
-	} else if ((v = kad_arg(k, s, 1))) {
+	} else if ((v = kad_arg(k, s, 1)) && imp_netmask_ok(v)) {
 		imp_set(k->ctx, p, "netmask", IMP_STR, v);
+	} else if (v) {
+		imp_warn(k->ctx, s->file, s->line, s->w[0], "'%s' is not a netmask — "
+			 "dropped", v);
 	}
 }
 

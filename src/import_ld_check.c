@@ -70,13 +70,20 @@ void ld_http_request(struct ld_svc *s, struct imp_node *c, const char *req,
 	if (strncasecmp(req, "http://", 7) == 0 || strncasecmp(req, "https://", 8) == 0) {
 		const char *host = strstr(req, "//") + 2, *slash = strchr(host, '/');
 
-		imp_set(ctx, c, "host", IMP_STR, imp_printf(ctx, "%.*s",
-			(int)(slash ? slash - host : (long)strlen(host)), host));
+		const char *h = imp_printf(ctx, "%.*s",
+			(int)(slash ? slash - host : (long)strlen(host)), host);
+
+		if (imp_path_ok(h))
+			imp_set(ctx, c, "host", IMP_STR, h);
 		if (kv)
 			ld_warn(s, kv, "an absolute URL: lvsd sends the check to the real "
 				"server, with the URL's host as Host header — '%s' carried "
 				"that way", req);
 		path = slash ? slash : "/";
+	}
+	if (!imp_path_ok(path)) {
+		ld_warn(s, kv, "'%s' is not an HTTP path — / used", path);
+		path = "/";
 	}
 	imp_set(ctx, c, "path", IMP_STR, path[0] == '/' ? path :
 		imp_printf(ctx, "/%s", path));
@@ -192,8 +199,13 @@ void ld_service_check(struct ld_svc *s)
 			ld_warn(s, ld_get(s->ld, s->v, "httpmethod", false), "'%s': lvsd "
 				"sends GET or HEAD — dropped", v);
 	}
-	if ((v = ld_val(s->ld, s->v, "virtualhost", false, NULL)) && imp_get(c, "path"))
-		imp_set(ctx, c, "host", IMP_STR, v);
+	if ((v = ld_val(s->ld, s->v, "virtualhost", false, NULL)) && imp_get(c, "path")) {
+		if (imp_path_ok(v))	/* the same rule: no blanks or controls */
+			imp_set(ctx, c, "host", IMP_STR, v);
+		else
+			ld_warn(s, ld_get(s->ld, s->v, "virtualhost", false), "'%s' is "
+				"not a host name — dropped", v);
+	}
 	if (!strcmp(imp_get(c, "type")->text, "none"))
 		imp_take(s->svc, "check");
 }

@@ -303,8 +303,11 @@ static void service_keys(struct ld_svc *s)
 
 		imp_set(ctx, p, "timeout", IMP_NUM, imp_number(kv->val, 1, 2678400) ?
 			kv->val : "300");
-		if ((v = ld_val(s->ld, s->v, "netmask", false, NULL)))
+		if ((v = ld_val(s->ld, s->v, "netmask", false, NULL)) && imp_netmask_ok(v))
 			imp_set(ctx, p, "netmask", IMP_STR, v);
+		else if (v)
+			ld_warn(s, ld_get(s->ld, s->v, "netmask", false), "'%s' is not a "
+				"netmask — dropped", v);
 	} else if ((kv = ld_get(s->ld, s->v, "netmask", false))) {
 		ld_warn(s, kv, "'%s' without persistent= means nothing — dropped", kv->val);
 	}

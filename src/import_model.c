@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "import.h"
 
 void imp_init(struct imp_ctx *ctx, FILE *warn)
@@ -244,6 +245,26 @@ struct imp_node *imp_origin(struct imp_node *n, const char *file, unsigned line)
 	n->file = file;
 	n->line = line;
 	return n;
+}
+
+bool imp_netmask_ok(const char *s)
+{
+	uint8_t len;
+	char err[128];
+
+	if (!strchr(s, '.'))
+		return imp_number(s[0] == '/' ? s + 1 : s, 0, 128) && !strchr(s, '.');
+	return addr_parse_netmask4(s, &len, err, sizeof(err)) == 0;
+}
+
+bool imp_path_ok(const char *s)
+{
+	if (strlen(s) > 2048)
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return false;
+	return true;
 }
 
 bool imp_number(const char *s, double lo, double hi)

@@ -63,7 +63,7 @@ static void usage(FILE *out)
  * means to produce a valid file, and if it did not (a bug, or a setting
  * this host cannot have), the user is told what lvsd will say.
  */
-static int import_write(struct imp_ctx *ctx)
+static int import_write(struct imp_ctx *ctx, const char *name)
 {
 	char *yaml = NULL;
 	size_t len = 0;
@@ -76,13 +76,16 @@ static int import_write(struct imp_ctx *ctx)
 		snprintf(ctx->err, sizeof(ctx->err), "lvsctl: import: %s", strerror(errno));
 		return -1;
 	}
-	if (imp_emit(ctx, mem) < 0 || fclose(mem) != 0) {
-		if (!ctx->err[0])
-			snprintf(ctx->err, sizeof(ctx->err), "lvsctl: import: %s",
-				 strerror(errno));
+	rc = imp_emit(ctx, mem);
+	if (fclose(mem) != 0 || rc < 0) {
+		char why[sizeof(ctx->err)];
+
+		snprintf(why, sizeof(why), "%s", ctx->err[0] ? ctx->err : strerror(errno));
+		snprintf(ctx->err, sizeof(ctx->err), "%.200s: %.800s", name, why);
 		free(yaml);
 		return -1;
 	}
+	rc = -1;
 	cfg_diag_init(&diag, "(imported YAML)");
 	cfg = cfg_load_buffer("(imported YAML)", yaml, len, &diag);
 	if (!cfg) {
@@ -141,7 +144,7 @@ static int cmd_import(int argc, char **argv)
 		goto out;
 	if (fmt == IMP_FMT_UNKNOWN)
 		fmt = imp_detect(text);
-	if (imp_parse(&ctx, fmt, name, text) < 0 || import_write(&ctx) < 0)
+	if (imp_parse(&ctx, fmt, name, text) < 0 || import_write(&ctx, name) < 0)
 		goto out;
 	rc = 0;
 out:
