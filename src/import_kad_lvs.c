@@ -324,6 +324,26 @@ static void rs_key(struct vs *vs, struct imp_node *rs, const struct kad_stmt *s,
 	}
 }
 
+/*
+ * keepalived clears the port of a fwmark service's real server (the mark,
+ * not a port, selects the traffic) but its checker still connects there:
+ * the port moves from the address to the check.
+ */
+static void fwmark_port(struct kad *k, struct imp_node *rs)
+{
+	struct imp_node *c = imp_get(rs, "check");
+	struct lvs_addr a;
+	char err[128], ip[ADDR_STRLEN], port[8];
+
+	if (addr_parse(imp_get(rs, "address")->text, ADDR_PORT_OPTIONAL, &a, err,
+		       sizeof(err)) < 0 || !a.port)
+		return;
+	snprintf(port, sizeof(port), "%u", a.port);
+	imp_set(k->ctx, rs, "address", IMP_STR, addr_format_ip(&a, ip, sizeof(ip)));
+	if (strcmp(imp_get(c, "type")->text, "none") != 0 && !imp_get(c, "port"))
+		imp_set(k->ctx, c, "port", IMP_NUM, port);
+}
+
 static void real_server(struct vs *vs, const struct kad_stmt *s)
 {
 	struct kad *k = vs->k;
@@ -343,12 +363,14 @@ static void real_server(struct vs *vs, const struct kad_stmt *s)
 		vs->n_inhibit++;
 	else
 		vs->n_remove++;
-	if (imp_get(rs, "check"))
-		return;
-	/* keepalived keeps a server without a checker in the table: so does none */
-	imp_attach(rs, "check", imp_push(k->ctx, &(struct imp_node){ .kind = IMP_SEQ },
-					 IMP_MAP, NULL));
-	imp_set(k->ctx, imp_get(rs, "check"), "type", IMP_STR, "none");
+	if (!imp_get(rs, "check")) {
+		/* keepalived keeps a server without a checker in the table: so does none */
+		imp_attach(rs, "check", imp_push(k->ctx, &(struct imp_node){ .kind = IMP_SEQ },
+						 IMP_MAP, NULL));
+		imp_set(k->ctx, imp_get(rs, "check"), "type", IMP_STR, "none");
+	}
+	if (imp_get(vs->svc, "fwmark"))
+		fwmark_port(k, rs);
 }
 
 /* ---- virtual servers ------------------------------------------------------ */

@@ -46,6 +46,22 @@ for sample in keepalived-nat:keepalived-nat/keepalived.conf \
 	fi
 done
 
+# The keepalived samples are keepalived's own syntax: keepalived -t knows
+# every keyword. Its exit status says more than syntax (this host has no
+# eth1), so its words are judged; and it signals its own process group,
+# so it runs in a session of its own.
+for name in keepalived-nat keepalived-dr; do
+	if ! command -v keepalived >/dev/null || ! command -v setsid >/dev/null; then
+		skip "$name: keepalived -t knows every keyword of the sample" \
+			"keepalived is not installed"
+		continue
+	fi
+	(timeout 20 setsid -w keepalived -t -f "$DATA/$name/keepalived.conf" \
+		>"$T/$name.kt" 2>&1 </dev/null) 2>/dev/null
+	unlike "$(cat "$T/$name.kt")" "Unknown keyword|Unexpected|[Ss]yntax" \
+		"$name: keepalived -t knows every keyword of the sample"
+done
+
 # What the samples are for, said in the YAML itself.
 y=$(cat "$T/keepalived-nat.yaml")
 like "$y" '^  instances: \[VI_EXT, VI_INT\]$' "keepalived NAT: the sync group is carried"
