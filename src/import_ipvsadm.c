@@ -80,9 +80,11 @@ static int find_opt(const char *w, const char **inline_val)
 /* Split at blanks; returns the word count or -1 past MAX_WORDS. */
 static int split(char *s, char **w)
 {
+	char *save = NULL;
 	int n = 0;
 
-	for (char *tok = strtok(s, " \t\r"); tok; tok = strtok(NULL, " \t\r")) {
+	for (char *tok = strtok_r(s, " \t\r", &save); tok;
+	     tok = strtok_r(NULL, " \t\r", &save)) {
 		if (n == MAX_WORDS)
 			return -1;
 		w[n++] = tok;
