@@ -282,8 +282,7 @@ static const char *const unsupported_checkers[] = {
 	"UDP_CHECK", "PING_CHECK", "FILE_CHECK", "BFD_CHECK", NULL,
 };
 
-static void rs_key(struct vs *vs, struct imp_node *rs, const struct kad_stmt *s,
-		   bool *inhibit)
+static void rs_key(struct vs *vs, struct imp_node *rs, const struct kad_stmt *s)
 {
 	struct kad *k = vs->k;
 	const char *v;
@@ -304,8 +303,6 @@ static void rs_key(struct vs *vs, struct imp_node *rs, const struct kad_stmt *s,
 	} else if (kad_is(s, "weight")) {
 		if ((v = kad_uint(k, s, 0, 65535)))
 			imp_set(k->ctx, rs, "weight", IMP_NUM, v);
-	} else if (kad_is(s, "inhibit_on_failure")) {
-		*inhibit = true;
 	} else if (kad_is(s, "notify_up") || kad_is(s, "notify_down")) {
 		if ((v = kad_command(k, s)))
 			imp_set(k->ctx, rs, s->w[0], IMP_STR, v);
@@ -344,22 +341,28 @@ static void fwmark_port(struct kad *k, struct imp_node *rs)
 		imp_set(k->ctx, c, "port", IMP_NUM, port);
 }
 
+static bool is_default_key(const struct kad_stmt *s);
+static bool vs_default(struct vs *vs, const struct kad_stmt *s);
+
 static void real_server(struct vs *vs, const struct kad_stmt *s)
 {
 	struct kad *k = vs->k;
 	const char *addr = endpoint(k, s, 1, false);
 	struct imp_node *rs;
-	bool inhibit = vs->inhibit;
+	struct vs own = *vs;	/* the service's defaults, then the server's own */
 
 	if (!addr)
 		return;
+	for (const struct kad_stmt *c = s->child; c; c = c->next)
+		vs_default(&own, c);
 	rs = imp_origin(imp_push(k->ctx, imp_seq(k->ctx, vs->svc, "real_servers"),
 				 IMP_MAP, NULL), s->file, s->line);
 	imp_set(k->ctx, rs, "address", IMP_STR, addr);
 	imp_set(k->ctx, rs, "weight", IMP_NUM, "1");
 	for (const struct kad_stmt *c = s->child; c; c = c->next)
-		rs_key(vs, rs, c, &inhibit);
-	if (inhibit)
+		if (!is_default_key(c))
+			rs_key(&own, rs, c);
+	if (own.inhibit)
 		vs->n_inhibit++;
 	else
 		vs->n_remove++;

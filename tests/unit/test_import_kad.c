@@ -121,6 +121,29 @@ static void test_kad_hoist_and_failure(void **state)
 	done(&r);
 }
 
+/* keepalived 2 lets a real server set its checkers' timing, after them too */
+static void test_kad_server_defaults(void **state)
+{
+	struct run r;
+	const struct cfg_service *s;
+
+	(void)state;
+	run(&r, IMP_FMT_KEEPALIVED, "k.conf",
+	    "virtual_server 10.0.0.1 80 {\n delay_loop 9\n"
+	    " real_server 10.0.1.1 80 {\n  TCP_CHECK {\n  }\n  delay_loop 3\n  retry 4\n"
+	    "  inhibit_on_failure\n }\n"
+	    " real_server 10.0.1.2 80 {\n  TCP_CHECK {\n  }\n }\n}\n");
+	s = &r.cfg->services[0];
+	assert_int_equal(s->real_servers[0].check.interval, 3000);
+	assert_int_equal(s->real_servers[0].check.fall, 5);
+	assert_int_equal(s->real_servers[1].check.interval, 9000);
+	assert_int_equal(s->real_servers[1].check.fall, 2);
+	assert_int_equal(s->on_failure, CFG_FAIL_QUIESCE);	/* a tie: keepalived's inhibit */
+	has_warning(&r, "k.conf:1: inhibit_on_failure: set on 1 of 2 real servers");
+	assert_null(strstr(r.warn, "delay_loop"));
+	done(&r);
+}
+
 static void test_kad_vrrp(void **state)
 {
 	struct run r;
@@ -228,6 +251,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kad_virtual_server),
 		cmocka_unit_test(test_kad_hoist_and_failure),
+		cmocka_unit_test(test_kad_server_defaults),
 		cmocka_unit_test(test_kad_vrrp),
 		cmocka_unit_test(test_finish),
 	};
