@@ -43,11 +43,20 @@ struct imp_node {
 enum imp_format { IMP_FMT_UNKNOWN, IMP_FMT_KEEPALIVED, IMP_FMT_LDIRECTORD,
 		  IMP_FMT_IPVSADM };
 
+struct imp_warning {
+	const char *file, *text;	/* text: "keyword: why" */
+	unsigned line, seq;
+	size_t rank;			/* its file's place in the reading order */
+};
+
 struct imp_ctx {
 	struct arena arena;
 	struct imp_node *root;		/* the YAML document's mapping */
-	FILE *warn;			/* one line per setting not carried */
-	unsigned n_warnings;
+	FILE *warn;			/* NULL: warnings are not kept */
+	struct imp_warning *warnings;	/* kept, printed in file order */
+	size_t n_warnings, cap_warnings;
+	const char **files;		/* the files in the order they were read */
+	size_t n_files;
 	int include_depth_max;		/* keepalived includes; default 8 */
 	char err[1024];			/* "FILE:LINE: message" after a -1 */
 };
@@ -57,10 +66,18 @@ struct imp_ctx {
 void imp_init(struct imp_ctx *ctx, FILE *warn);
 void imp_free(struct imp_ctx *ctx);
 
-/* Warn: "FILE:LINE: keyword: why". */
+/*
+ * Warn: "FILE:LINE: keyword: why". Warnings are kept and written by
+ * imp_flush_warnings() ordered by file (in reading order) and line, so
+ * the list reads along the input whatever order the mapping went in.
+ */
 void imp_warn(struct imp_ctx *ctx, const char *file, unsigned line,
 	      const char *keyword, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* Note that `file` is being read (an include): it sorts after those before. */
+void imp_file(struct imp_ctx *ctx, const char *file);
+/* Write the kept warnings to ctx->warn, sorted, and forget them. */
+void imp_flush_warnings(struct imp_ctx *ctx);
 /* Set ctx->err to "FILE:LINE: message"; returns -1. */
 int imp_error(struct imp_ctx *ctx, const char *file, unsigned line,
 	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));

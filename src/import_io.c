@@ -139,6 +139,7 @@ int imp_parse(struct imp_ctx *ctx, enum imp_format f, const char *name,
 {
 	int rc;
 
+	imp_file(ctx, name);
 	switch (f) {
 	case IMP_FMT_KEEPALIVED: rc = imp_keepalived(ctx, name, text); break;
 	case IMP_FMT_LDIRECTORD: rc = imp_ldirectord(ctx, name, text); break;
@@ -150,5 +151,6 @@ int imp_parse(struct imp_ctx *ctx, enum imp_format f, const char *name,
 	}
 	if (rc == 0)
 		imp_finish(ctx);
+	imp_flush_warnings(ctx);
 	return rc;
 }

@@ -155,6 +155,7 @@ static int include_one(struct kad_tz *tz, const struct kad_stmt *s,
 		return imp_error(tz->ctx, s->file, s->line, "include %s: more than %d "
 				 "levels of includes", path, tz->ctx->include_depth_max);
 	frame.real = imp_strdup(tz->ctx, real);
+	imp_file(tz->ctx, path);
 	if (imp_read(tz->ctx, path, &text) < 0) {
 		char why[sizeof(tz->ctx->err)];
 

@@ -26,23 +26,98 @@ void imp_init(struct imp_ctx *ctx, FILE *warn)
 
 void imp_free(struct imp_ctx *ctx)
 {
+	free(ctx->warnings);
+	ctx->warnings = NULL;
+	ctx->n_warnings = ctx->cap_warnings = 0;
 	arena_free(&ctx->arena);
 	ctx->root = NULL;
+}
+
+/* The arena only fails when memory is gone: nothing sensible is left. */
+static void *must(void *p)
+{
+	if (!p) {
+		fprintf(stderr, "lvsctl: out of memory\n");
+		abort();
+	}
+	return p;
+}
+
+void imp_file(struct imp_ctx *ctx, const char *file)
+{
+	const char **f;
+
+	for (size_t i = 0; i < ctx->n_files; i++)
+		if (strcmp(ctx->files[i], file) == 0)
+			return;
+	f = arena_alloc(&ctx->arena, (ctx->n_files + 1) * sizeof(*f));
+	if (!f)
+		return;	/* unranked files sort last; nothing is lost */
+	if (ctx->n_files)
+		memcpy(f, ctx->files, ctx->n_files * sizeof(*f));
+	f[ctx->n_files++] = imp_strdup(ctx, file);
+	ctx->files = f;
 }
 
 void imp_warn(struct imp_ctx *ctx, const char *file, unsigned line,
 	      const char *keyword, const char *fmt, ...)
 {
+	char why[1024];
+	struct imp_warning *w;
 	va_list ap;
 
-	ctx->n_warnings++;
 	if (!ctx->warn)
 		return;
-	fprintf(ctx->warn, "%s:%u: %s: ", file, line, keyword);
 	va_start(ap, fmt);
-	vfprintf(ctx->warn, fmt, ap);
+	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	fputc('\n', ctx->warn);
+	if (ctx->n_warnings == ctx->cap_warnings) {
+		size_t cap = ctx->cap_warnings ? ctx->cap_warnings * 2 : 32;
+
+		w = must(realloc(ctx->warnings, cap * sizeof(*w)));
+		ctx->warnings = w;
+		ctx->cap_warnings = cap;
+	}
+	ctx->warnings[ctx->n_warnings] = (struct imp_warning){
+		.file = imp_strdup(ctx, file), .line = line,
+		.seq = (unsigned)ctx->n_warnings,
+		.text = imp_printf(ctx, "%s: %s", keyword, why),
+	};
+	ctx->n_warnings++;
+}
+
+static size_t file_rank(const struct imp_ctx *ctx, const char *file)
+{
+	for (size_t i = 0; i < ctx->n_files; i++)
+		if (strcmp(ctx->files[i], file) == 0)
+			return i;
+	return ctx->n_files;
+}
+
+static int warning_cmp(const void *pa, const void *pb)
+{
+	const struct imp_warning *a = pa, *b = pb;
+
+	if (a->rank != b->rank)
+		return a->rank < b->rank ? -1 : 1;
+	if (strcmp(a->file, b->file) != 0)	/* files never ranked: by name */
+		return strcmp(a->file, b->file);
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+void imp_flush_warnings(struct imp_ctx *ctx)
+{
+	if (!ctx->n_warnings)
+		return;
+	for (size_t i = 0; i < ctx->n_warnings; i++)
+		ctx->warnings[i].rank = file_rank(ctx, ctx->warnings[i].file);
+	qsort(ctx->warnings, ctx->n_warnings, sizeof(*ctx->warnings), warning_cmp);
+	for (size_t i = 0; ctx->warn && i < ctx->n_warnings; i++)
+		fprintf(ctx->warn, "%s:%u: %s\n", ctx->warnings[i].file,
+			ctx->warnings[i].line, ctx->warnings[i].text);
+	ctx->n_warnings = 0;
 }
 
 int imp_error(struct imp_ctx *ctx, const char *file, unsigned line,
@@ -58,16 +133,6 @@ int imp_error(struct imp_ctx *ctx, const char *file, unsigned line,
 	vsnprintf(ctx->err + n, sizeof(ctx->err) - (size_t)n, fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-/* The arena only fails when memory is gone: nothing sensible is left. */
-static void *must(void *p)
-{
-	if (!p) {
-		fprintf(stderr, "lvsctl: out of memory\n");
-		abort();
-	}
-	return p;
 }
 
 char *imp_strdup(struct imp_ctx *ctx, const char *s)

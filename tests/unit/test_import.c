@@ -131,6 +131,7 @@ static void test_kad_include(void **state)
 	imp_init(&ctx, w);
 	assert_int_equal(imp_read(&ctx, main_path, &text), 0);
 	assert_int_equal(kad_read(&ctx, main_path, text, &top), 0);
+	imp_flush_warnings(&ctx);
 	fclose(w);
 	/* spliced in place, in glob order, and the file's own next statement after */
 	assert_true(kad_is(top, "global_defs"));
