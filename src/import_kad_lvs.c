@@ -413,18 +413,17 @@ static bool vs_default(struct vs *vs, const struct kad_stmt *s)
 static void vs_persistence(struct vs *vs, const struct kad_stmt *s)
 {
 	struct kad *k = vs->k;
-	struct imp_node *p = imp_map(k->ctx, vs->svc, "persistence");
-	const char *v;
+	bool timeout = kad_is(s, "persistence_timeout");
+	const char *v = timeout ? kad_uint(k, s, 1, 86400 * 31) : kad_arg(k, s, 1);
 
-	if (kad_is(s, "persistence_timeout")) {
-		if ((v = kad_uint(k, s, 1, 86400 * 31)))
-			imp_set(k->ctx, p, "timeout", IMP_NUM, v);
-	} else if ((v = kad_arg(k, s, 1)) && imp_netmask_ok(v)) {
-		imp_set(k->ctx, p, "netmask", IMP_STR, v);
-	} else if (v) {
+	if (v && !timeout && !imp_netmask_ok(v)) {
 		imp_warn(k->ctx, s->file, s->line, s->w[0], "'%s' is not a netmask — "
 			 "dropped", v);
+		return;
 	}
+	if (v)
+		imp_set(k->ctx, imp_map(k->ctx, vs->svc, "persistence"),
+			timeout ? "timeout" : "netmask", timeout ? IMP_NUM : IMP_STR, v);
 }
 
 static void vs_key(struct vs *vs, const struct kad_stmt *s)
