@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 #
 # import.sh - `lvsctl import` on configurations written the way users
-# write them (tests/import/: a keepalived NAT pair, a DR keepalived.conf
+# write them (tests/import/: a keepalived NAT pair (two directors sharing
+# an included services file), a DR keepalived.conf
 # with a conf.d/*.conf include and fwmark services, an ldirectord.cf with
 # several virtual= blocks, an `ipvsadm -S -n` dump and a script of
 # ipvsadm calls): each imports with exit 0, `lvsd -t` accepts the YAML,
 # and stderr lists exactly the expected settings not carried over
-# (tests/import/*.warnings). Then the format detection, stdin, the errors
+# (tests/import/*.warnings); the two directors of the NAT pair differ only
+# where their files do. Then the format detection, stdin, the errors
 # of unparsable input (FILE:LINE), and a live round trip: a NAT-only dump
 # on loopback is imported, lvsd runs it on the userspace core, and
 # `lvsctl save` gives back the dump, modulo ordering.
@@ -30,7 +32,8 @@ imp()
 
 # ---- each sample: exit 0, valid for lvsd -t, the expected warnings -----------
 
-for sample in keepalived-nat:keepalived-nat/keepalived.conf \
+for sample in keepalived-nat-lb1:keepalived-nat/lb1.conf \
+	keepalived-nat-lb2:keepalived-nat/lb2.conf \
 	keepalived-dr:keepalived-dr/keepalived.conf ldirectord:ldirectord.cf \
 	ipvsadm:ipvsadm.rules ipvsadm-script:ipvsadm-script.sh; do
 	name=${sample%%:*} file=${sample#*:}
@@ -50,20 +53,24 @@ done
 # every keyword. Its exit status says more than syntax (this host has no
 # eth1), so its words are judged; and it may signal the process that
 # started it, so it runs in a session of its own, behind a subshell.
-for name in keepalived-nat keepalived-dr; do
+for name in keepalived-nat/lb1 keepalived-nat/lb2 keepalived-dr/keepalived; do
 	if ! command -v keepalived >/dev/null || ! command -v setsid >/dev/null; then
 		skip "$name: keepalived -t knows every keyword of the sample" \
 			"keepalived is not installed"
 		continue
 	fi
-	(timeout 20 setsid -w keepalived -t -f "$DATA/$name/keepalived.conf" \
-		>"$T/$name.kt" 2>&1 </dev/null; :) 2>/dev/null
-	unlike "$(cat "$T/$name.kt")" "Unknown keyword|Unexpected|[Ss]yntax" \
+	(timeout 20 setsid -w keepalived -t -f "$DATA/$name.conf" \
+		>"$T/kt.out" 2>&1 </dev/null; :) 2>/dev/null
+	unlike "$(cat "$T/kt.out")" "Unknown keyword|Unexpected|[Ss]yntax" \
 		"$name: keepalived -t knows every keyword of the sample"
 done
 
 # What the samples are for, said in the YAML itself.
-y=$(cat "$T/keepalived-nat.yaml")
+# The pair: the same services and instances, the backup's priority lower.
+is "$(diff "$T/keepalived-nat-lb1.yaml" "$T/keepalived-nat-lb2.yaml" | grep '^[<>]' | tr -s ' ')" \
+	"$(printf '< router_id: LB1\n> router_id: LB2\n< priority: 150\n> priority: 100\n< priority: 150\n> priority: 100')" \
+	"keepalived NAT pair: lb1 and lb2 differ in router_id and priority only"
+y=$(cat "$T/keepalived-nat-lb1.yaml")
 like "$y" '^  instances: \[VI_EXT, VI_INT\]$' "keepalived NAT: the sync group is carried"
 like "$y" '^    type: http$' "keepalived NAT: HTTP_GET becomes an http check on the service"
 like "$y" '^      digest: md5:9b3a0c85a887a256d6939da88aabd8cd$' "keepalived NAT: SSL_GET's digest"
@@ -82,7 +89,7 @@ like "$y" "^- address: '\[2001:db8:10::10\]:80'$" "ipvsadm: an IPv6 service"
 
 # ---- detection, --from, stdin -------------------------------------------------
 
-for sample in keepalived:keepalived-nat/keepalived.conf ldirectord:ldirectord.cf \
+for sample in keepalived:keepalived-nat/lb1.conf ldirectord:ldirectord.cf \
 	ipvsadm:ipvsadm.rules; do
 	fmt=${sample%%:*} file=${sample#*:}
 	imp "from-$fmt" --from "$fmt" "$file"
