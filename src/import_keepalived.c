@@ -34,9 +34,13 @@ struct kad_tz {
 	struct imp_ctx *ctx;
 	const char *file, *p;
 	unsigned line;
-	int depth;
+	int depth;			/* of includes */
+	int nesting;			/* of blocks */
 	const struct inc_frame *frame;
 };
+
+/* keepalived's deepest is 4 (virtual_server, real_server, checker, url) */
+#define KAD_MAX_NESTING 16
 
 enum kad_tok { TOK_WORD, TOK_OPEN, TOK_CLOSE, TOK_EOL, TOK_EOF, TOK_ERR };
 
@@ -259,11 +263,15 @@ static int parse_list(struct kad_tz *tz, const struct kad_stmt *opener,
 			if (!target || target->block)
 				return imp_error(tz->ctx, tz->file, tz->line,
 						 "'{' without a keyword before it");
+			if (++tz->nesting > KAD_MAX_NESTING)
+				return imp_error(tz->ctx, tz->file, tz->line, "blocks nested "
+						 "deeper than %d", KAD_MAX_NESTING);
+			target->block = true;	/* before finish: an include has none */
 			if (l.cur && finish(tz, &l) < 0)
 				return -1;
-			target->block = true;
 			if (parse_list(tz, target, &target->child, NULL) < 0)
 				return -1;
+			tz->nesting--;
 			break;
 		case TOK_CLOSE:
 			if (finish(tz, &l) < 0)

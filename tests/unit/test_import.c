@@ -78,6 +78,9 @@ static void test_kad_malformed(void **state)
 	read_fails("a {\n b \"open\n}\n", "bad.conf:2: unterminated quoted string");
 	read_fails("{\n}\n", "bad.conf:1: '{' without a keyword before it");
 	read_fails("include\n", "bad.conf:1: include takes one file name or pattern");
+	read_fails("include a.conf {\n}\n", "bad.conf:1: include takes one file name or pattern");
+	read_fails("a {\n b {\n c { d { e { f { g { h { i { j { k { l { m { n { o { p { q {\n",
+		   "bad.conf:3: blocks nested deeper than 16");
 }
 
 static char tmpdir[64];
