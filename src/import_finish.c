@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,17 +47,6 @@ static void unlink_child(struct imp_node *seq, struct imp_node *c)
 			seq->last = prev;
 		return;
 	}
-}
-
-static bool same_service(const struct imp_node *a, const struct imp_node *b)
-{
-	const char *fa = text_of(a, "fwmark"), *fb = text_of(b, "fwmark");
-	const char *pa = text_of(a, "protocol"), *pb = text_of(b, "protocol");
-
-	if (fa || fb)
-		return fa && fb && strcmp(fa, fb) == 0;
-	return strcmp(text_of(a, "address"), text_of(b, "address")) == 0 &&
-	       strcmp(pa ? pa : "tcp", pb ? pb : "tcp") == 0;
 }
 
 /* A server's IP and the port its traffic goes to. */
@@ -117,22 +107,57 @@ static void finish_servers(struct imp_ctx *ctx, struct imp_node *svc)
 	}
 }
 
+struct svc_key {
+	const char *key;
+	size_t index;
+	struct imp_node *node;
+};
+
+static int svc_key_cmp(const void *pa, const void *pb)
+{
+	const struct svc_key *a = pa, *b = pb;
+	int c = strcmp(a->key, b->key);
+
+	return c ? c : (a->index > b->index) - (a->index < b->index);
+}
+
+/* "fwmark 7" or "tcp 10.0.0.1:80": what makes a service unique to lvsd. */
+static const char *service_key(struct imp_ctx *ctx, const struct imp_node *svc)
+{
+	const char *proto = text_of(svc, "protocol");
+
+	if (text_of(svc, "fwmark"))
+		return imp_printf(ctx, "fwmark %s", text_of(svc, "fwmark"));
+	return imp_printf(ctx, "%s %s", proto ? proto : "tcp", text_of(svc, "address"));
+}
+
+/* Duplicates found by sorting, so that thousands of services stay fast. */
 static void finish_services(struct imp_ctx *ctx)
 {
-	struct imp_node *list = imp_get(ctx->root, "virtual_services"), *svc, *next;
+	struct imp_node *list = imp_get(ctx->root, "virtual_services"), *svc;
+	size_t n = imp_count(list), i = 0;
+	struct svc_key *keys;
 
-	for (svc = list ? list->first : NULL; svc; svc = next) {
-		next = svc->next;
-		for (struct imp_node *o = list->first; o != svc; o = o->next)
-			if (same_service(o, svc)) {
-				warn_at(ctx, svc, text_of(svc, "fwmark") ? "fwmark" :
-					text_of(svc, "address"), "the same service is defined "
-					"above — this one dropped");
-				unlink_child(list, svc);
-				break;
-			}
+	if (!n)
+		return;
+	keys = calloc(n, sizeof(*keys));
+	if (!keys) {
+		fprintf(stderr, "lvsctl: out of memory\n");
+		abort();
 	}
-	for (svc = list ? list->first : NULL; svc; svc = svc->next)
+	for (svc = list->first; svc; svc = svc->next, i++)
+		keys[i] = (struct svc_key){ service_key(ctx, svc), i, svc };
+	qsort(keys, n, sizeof(*keys), svc_key_cmp);
+	for (i = 1; i < n; i++)
+		if (strcmp(keys[i].key, keys[i - 1].key) == 0) {
+			svc = keys[i].node;
+			warn_at(ctx, svc, text_of(svc, "fwmark") ? "fwmark" :
+				text_of(svc, "address"), "the same service is defined "
+				"above — this one dropped");
+			unlink_child(list, svc);
+		}
+	free(keys);
+	for (svc = list->first; svc; svc = svc->next)
 		finish_servers(ctx, svc);
 }
 

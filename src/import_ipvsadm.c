@@ -133,6 +133,9 @@ struct ipv_state {
 
 static struct imp_node *find_service(struct ipv_state *st, const char *key)
 {
+	/* a dump lists each service's servers right after it: try the last first */
+	if (st->n_refs && strcmp(st->refs[st->n_refs - 1].key, key) == 0)
+		return st->refs[st->n_refs - 1].node;
 	for (size_t i = 0; i < st->n_refs; i++)
 		if (strcmp(st->refs[i].key, key) == 0)
 			return st->refs[i].node;

@@ -15,7 +15,7 @@ struct kad_stmt {
 	const char *file;
 	unsigned line;
 	char **w;			/* the words, quotes removed */
-	size_t n;
+	size_t n, cap;
 	bool block;
 	struct kad_stmt *child;		/* the block's first statement */
 	struct kad_stmt *next;

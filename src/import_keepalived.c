@@ -119,14 +119,19 @@ static struct kad_stmt *stmt_new(struct kad_tz *tz)
 
 static int add_word(struct kad_tz *tz, struct kad_stmt *s, char *w)
 {
-	char **nw = arena_alloc(&tz->ctx->arena, (s->n + 1) * sizeof(*nw));
+	if (s->n == s->cap) {
+		/* doubling: the arena keeps the old arrays */
+		size_t cap = s->cap ? s->cap * 2 : 4;
+		char **nw = arena_alloc(&tz->ctx->arena, cap * sizeof(*nw));
 
-	if (!nw)
-		return imp_error(tz->ctx, tz->file, tz->line, "out of memory");
-	if (s->n)
-		memcpy(nw, s->w, s->n * sizeof(*nw));
-	nw[s->n++] = w;
-	s->w = nw;
+		if (!nw)
+			return imp_error(tz->ctx, tz->file, tz->line, "out of memory");
+		if (s->n)
+			memcpy(nw, s->w, s->n * sizeof(*nw));
+		s->w = nw;
+		s->cap = cap;
+	}
+	s->w[s->n++] = w;
 	return 0;
 }
 

@@ -17,7 +17,7 @@ struct ld_kv {
 
 struct ld_block {
 	struct ld_kv *kv;
-	size_t n;
+	size_t n, cap;
 	unsigned line;			/* the virtual= line */
 };
 

@@ -28,14 +28,19 @@
 static int kv_add(struct ld *ld, struct ld_block *b, const char *key,
 		  const char *val, unsigned line)
 {
-	struct ld_kv *kv = arena_alloc(&ld->ctx->arena, (b->n + 1) * sizeof(*kv));
+	if (b->n == b->cap) {
+		/* doubling: the arena keeps the old arrays, so growth must be geometric */
+		size_t cap = b->cap ? b->cap * 2 : 16;
+		struct ld_kv *kv = arena_alloc(&ld->ctx->arena, cap * sizeof(*kv));
 
-	if (!kv)
-		return imp_error(ld->ctx, ld->file, line, "out of memory");
-	if (b->n)
-		memcpy(kv, b->kv, b->n * sizeof(*kv));
-	kv[b->n++] = (struct ld_kv){ .key = key, .val = val, .line = line };
-	b->kv = kv;
+		if (!kv)
+			return imp_error(ld->ctx, ld->file, line, "out of memory");
+		if (b->n)
+			memcpy(kv, b->kv, b->n * sizeof(*kv));
+		b->kv = kv;
+		b->cap = cap;
+	}
+	b->kv[b->n++] = (struct ld_kv){ .key = key, .val = val, .line = line };
 	return 0;
 }
 
