@@ -252,13 +252,16 @@ static struct imp_node *checker(struct vs *vs, const struct kad_stmt *blk, int k
 	ch.c = imp_push(k->ctx, &scratch, IMP_MAP, NULL);
 	imp_set(k->ctx, ch.c, "type", IMP_STR, type);
 	imp_set(k->ctx, ch.c, "interval", IMP_NUM, vs->delay_loop ? vs->delay_loop : "60");
-	imp_set(k->ctx, ch.c, "timeout", IMP_NUM,
+	/* MISC_CHECK's default timeout is the whole delay_loop, the others' 5 s */
+	imp_set(k->ctx, ch.c, "timeout", IMP_NUM, !strcmp(type, "script") ?
+		(vs->delay_loop && imp_number(vs->delay_loop, 0, 3600) ? vs->delay_loop :
+		 vs->delay_loop ? "3600" : "60") :
 		vs->connect_timeout ? vs->connect_timeout : "5");
 	imp_set(k->ctx, ch.c, "rise", IMP_NUM, "1");
 	imp_set(k->ctx, ch.c, "fall", IMP_NUM, "1");
 	if (vs->alpha)
 		imp_set(k->ctx, ch.c, "alpha", IMP_BOOL, "true");
-	if (vs->virtualhost && (kind == 1 || kind == 2))
+	if (vs->virtualhost && (!strcmp(type, "http") || !strcmp(type, "https")))
 		imp_set(k->ctx, ch.c, "host", IMP_STR, vs->virtualhost);
 	for (const struct kad_stmt *s = blk->child; s; s = s->next)
 		checker_key(&ch, checker_kinds[kind].kw, s);

@@ -97,7 +97,8 @@ static void test_kad_hoist_and_failure(void **state)
 	has_warning(&r, "inhibit_on_failure: set on 1 of 3 real servers");
 	/* two servers' checks are equal, the third's timeout differs: not hoisted */
 	assert_int_equal(s->check.type, CHECK_NONE);
-	assert_int_equal(s->real_servers[2].check.timeout, 5000);
+	/* no misc_timeout: keepalived waits the whole delay_loop */
+	assert_int_equal(s->real_servers[2].check.timeout, 2000);
 	assert_int_equal(s->real_servers[0].check.type, CHECK_SCRIPT);
 	assert_true(s->real_servers[0].check.alpha);
 	assert_string_equal(s->real_servers[0].check.script, "/usr/bin/true x");
