@@ -5,6 +5,8 @@
  * when the daemon says OK, to stderr and exit 1 when it says ERR, and exit
  * 2 when there is no daemon to ask or the answer is cut short. The daemon
  * does the work; this program only frames and waits, with a deadline.
+ * The one exception is `import`, which converts another director's
+ * configuration locally (import.h) and never talks to a daemon.
  */
 #include "config.h"
 
@@ -18,7 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cfg.h"
 #include "ctl_proto.h"
+#include "import.h"
 #include "io.h"
 
 #ifndef RUNDIR
@@ -42,7 +46,112 @@ static void usage(FILE *out)
 		"  drain SERVICE REAL   weight 0 whatever its check says (SERVICE: name or VIP:port)\n"
 		"  enable SERVICE REAL  in the table whatever its check says\n"
 		"  auto SERVICE REAL    its check decides again\n"
-		"  vrrp             each VRRP instance: state, priority, master, VIPs, counters\n");
+		"  vrrp             each VRRP instance: state, priority, master, VIPs, counters\n"
+		"  import [--from keepalived|ldirectord|ipvsadm] [FILE|-]\n"
+		"                   convert a keepalived.conf, an ldirectord.cf or `ipvsadm -S -n`\n"
+		"                   output (default: stdin) to lvsd YAML on stdout; every setting\n"
+		"                   not carried over is one stderr line FILE:LINE: keyword: why.\n"
+		"                   Without --from the first meaningful line decides: an option\n"
+		"                   (-A ...) is ipvsadm, key=value is ldirectord, words and braces\n"
+		"                   are keepalived. Runs locally, without lvsd. Exit 0 when YAML\n"
+		"                   was written (warnings or not), 1 when the input is unreadable\n"
+		"                   or unparsable (FILE:LINE: message).\n");
+}
+
+/*
+ * The YAML to stdout, after loading it as `lvsd -t` would: the import
+ * means to produce a valid file, and if it did not (a bug, or a setting
+ * this host cannot have), the user is told what lvsd will say.
+ */
+static int import_write(struct imp_ctx *ctx, const char *name)
+{
+	char *yaml = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&yaml, &len);
+	struct cfg_diag diag;
+	struct cfg *cfg;
+	int rc = -1;
+
+	if (!mem) {
+		snprintf(ctx->err, sizeof(ctx->err), "lvsctl: import: %s", strerror(errno));
+		return -1;
+	}
+	rc = imp_emit(ctx, mem);
+	if (fclose(mem) != 0 || rc < 0) {
+		char why[sizeof(ctx->err)];
+
+		snprintf(why, sizeof(why), "%s", ctx->err[0] ? ctx->err : strerror(errno));
+		snprintf(ctx->err, sizeof(ctx->err), "%.200s: %.800s", name, why);
+		free(yaml);
+		return -1;
+	}
+	rc = -1;
+	cfg_diag_init(&diag, "(imported YAML)");
+	cfg = cfg_load_buffer("(imported YAML)", yaml, len, &diag);
+	if (!cfg) {
+		fprintf(stderr, "lvsctl: import: the result does not pass lvsd's own "
+			"checks on this host; lvsd -t will say:\n");
+		cfg_diag_print(&diag, stderr);
+	}
+	cfg_free(cfg);
+	cfg_diag_free(&diag);
+	if (fwrite(yaml, 1, len, stdout) == len && fflush(stdout) == 0)
+		rc = 0;
+	else
+		snprintf(ctx->err, sizeof(ctx->err), "lvsctl: import: cannot write the "
+			 "YAML: %s", strerror(errno));
+	free(yaml);
+	return rc;
+}
+
+/* lvsctl import [--from FORMAT] [FILE|-] */
+static int cmd_import(int argc, char **argv)
+{
+	enum imp_format fmt = IMP_FMT_UNKNOWN;
+	const char *path = "-", *name;
+	struct imp_ctx ctx;
+	char *text;
+	int rc = 1;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--from") == 0 && i + 1 < argc) {
+			fmt = imp_format_parse(argv[++i]);
+			if (fmt == IMP_FMT_UNKNOWN) {
+				fprintf(stderr, "lvsctl: import: unknown format '%s' "
+					"(keepalived, ldirectord or ipvsadm)\n", argv[i]);
+				return 2;
+			}
+		} else if (strncmp(argv[i], "--from=", 7) == 0) {
+			fmt = imp_format_parse(argv[i] + 7);
+			if (fmt == IMP_FMT_UNKNOWN) {
+				fprintf(stderr, "lvsctl: import: unknown format '%s' "
+					"(keepalived, ldirectord or ipvsadm)\n", argv[i] + 7);
+				return 2;
+			}
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			usage(stderr);
+			return 2;
+		} else if (i == argc - 1) {
+			path = argv[i];
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	imp_init(&ctx, stderr);
+	name = strcmp(path, "-") == 0 ? "(stdin)" : path;
+	if (!ctx.root || imp_read(&ctx, path, &text) < 0)
+		goto out;
+	if (fmt == IMP_FMT_UNKNOWN)
+		fmt = imp_detect(text);
+	if (imp_parse(&ctx, fmt, name, text) < 0 || import_write(&ctx, name) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc != 0)
+		fprintf(stderr, "%s\n", ctx.err[0] ? ctx.err : "lvsctl: import failed");
+	imp_free(&ctx);
+	return rc;
 }
 
 static int connect_to(const char *path)
@@ -198,6 +307,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (strcmp(argv[optind], "import") == 0)
+		return cmd_import(argc - optind, argv + optind);
 	if (ctl_request_format(argc - optind, argv + optind, request, sizeof(request),
 			       err, sizeof(err)) < 0) {
 		fprintf(stderr, "lvsctl: %s\n", err);
