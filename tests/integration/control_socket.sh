@@ -350,9 +350,16 @@ for f in "$T"/held.*.out; do
 	fi
 done
 is "$bad_frames" 0 "each refusal is a framed ERR answer"
+timed_out_before=$(log_count 'info: control client [0-9]+: timed out')
 ctl status
 if [ "$CTL_RC" -eq 1 ] && grep -q "too many control connections" <<<"$CTL_ERR"; then
 	pass "while 64 are held, lvsctl is refused at once with exit 1"
+elif [ "$(log_count 'info: control client [0-9]+: timed out')" != "$timed_out_before" ] ||
+	[ "$timed_out_before" != 3 ]; then
+	# Starting 100 holders took longer than the daemon's read timeout
+	# (a heavily loaded machine): some were dropped, so none are "held".
+	skip "while 64 are held, lvsctl is refused at once with exit 1" \
+		"held clients timed out before lvsctl ran (the machine is too slow here)"
 else
 	fail "while 64 are held, lvsctl is refused at once with exit 1" "exit $CTL_RC: $CTL_ERR"
 fi
