@@ -55,6 +55,13 @@ void reconcile_dest_conf(const struct cfg_service *s, const struct cfg_real_serv
 	out->addr = rs->address;
 	if (!out->addr.port)
 		out->addr.port = s->address.port;
+	/*
+	 * DR and TUN deliver the packet as the client sent it: the real
+	 * server sees the service's port whatever the configuration says,
+	 * and IPVS lists it so.
+	 */
+	if (rs->forwarding != CFG_FWD_NAT)
+		out->addr.port = s->address.port;
 	out->weight = rs->weight;
 	out->method = rs->forwarding;
 	out->u_threshold = rs->upper_threshold;
@@ -127,7 +134,7 @@ size_t reconcile_desired_dests(const struct cfg_service *s, const struct reconci
 	if (sorry) {
 		memset(&out[n], 0, sizeof(out[n]));
 		out[n].addr = s->sorry_server;
-		if (!out[n].addr.port)
+		if (!out[n].addr.port || s->forwarding != CFG_FWD_NAT)
 			out[n].addr.port = s->address.port;
 		out[n].weight = 1;
 		out[n].method = s->forwarding;
@@ -209,8 +216,18 @@ static void sync_service(struct fwd *f, const struct cfg *cfg, const struct cfg_
 	sync_dests(f, s, have, view, log, res);
 }
 
-int reconcile(struct fwd *f, const struct cfg *cfg, const struct reconcile_view *view,
-	      struct logger *log, struct reconcile_result *res)
+/*
+ * A service lvsd may delete: in its own core, any; in the kernel's table,
+ * only one the previous configuration had (the running one's are kept).
+ */
+static bool owned(const struct fwd *f, const struct cfg *prev, const struct fwd_service_key *k)
+{
+	return !f->ops->kernel || (prev && find_cfg_service(prev, k));
+}
+
+int reconcile(struct fwd *f, const struct cfg *cfg, const struct cfg *prev,
+	      const struct reconcile_view *view, struct logger *log,
+	      struct reconcile_result *res)
 {
 	struct fwd_table t;
 	char err[256];
@@ -223,7 +240,7 @@ int reconcile(struct fwd *f, const struct cfg *cfg, const struct reconcile_view 
 	for (size_t i = 0; i < t.n_services; i++) {
 		const struct fwd_service_key *k = &t.services[i].conf.key;
 
-		if (find_cfg_service(cfg, k))
+		if (find_cfg_service(cfg, k) || !owned(f, prev, k))
 			continue;
 		if (f->ops->service_del(f, k, err, sizeof(err)) < 0)
 			refused(log, res, "remove virtual service",
@@ -235,4 +252,31 @@ int reconcile(struct fwd *f, const struct cfg *cfg, const struct reconcile_view 
 		sync_service(f, cfg, &cfg->services[i], &t, view, log, res);
 	fwd_table_free(&t);
 	return res->failures ? -1 : 0;
+}
+
+int reconcile_remove_owned(struct fwd *f, const struct cfg *cfg, struct logger *log)
+{
+	struct fwd_table t;
+	char err[256], label[128];
+	int n = 0;
+
+	if (f->ops->table(f, &t, err, sizeof(err)) < 0) {
+		log_error(log, "cannot read the forwarding table: %s", err);
+		return -1;
+	}
+	for (size_t i = 0; i < t.n_services; i++) {
+		const struct cfg_service *s = find_cfg_service(cfg, &t.services[i].conf.key);
+
+		if (!s)
+			continue;
+		if (f->ops->service_del(f, &t.services[i].conf.key, err, sizeof(err)) < 0) {
+			log_error(log, "cannot remove virtual service %s: %s",
+				  cfg_service_label(s, label, sizeof(label)), err);
+			n = -1;
+		} else if (n >= 0) {
+			n++;
+		}
+	}
+	fwd_table_free(&t);
+	return n;
 }
