@@ -92,28 +92,40 @@ const char *lvsd_core_name(const struct lvsd *ctx)
 }
 
 /* Make the core's table what the running model says; log what changed. */
-void lvsd_apply_reload(struct lvsd *ctx, const struct cfg *prev)
+static void apply(struct lvsd *ctx, const struct cfg *prev, bool repair)
 {
 	struct reconcile_view view = health_view(&ctx->health);
-	struct reconcile_result r;
+	struct reconcile_result *r = &ctx->last_apply;
 	bool changed;
 	int rc;
 
 	if (ctx->fwd->ops->set_max_conns)
 		ctx->fwd->ops->set_max_conns(ctx->fwd, ctx->cfg->global.max_conns);
-	rc = reconcile(ctx->fwd, ctx->cfg, prev, ctx->health_ready ? &view : NULL, &ctx->log, &r);
-	changed = r.services_added || r.services_changed || r.services_removed ||
-		  r.dests_added || r.dests_changed || r.dests_removed;
+	rc = reconcile(ctx->fwd, ctx->cfg, prev, ctx->health_ready ? &view : NULL, &ctx->log, r);
+	changed = r->services_added || r->services_changed || r->services_removed ||
+		  r->dests_added || r->dests_changed || r->dests_removed;
 	/* Health changes reconcile often; a pass that changed nothing is not news. */
-	log_msg(&ctx->log, changed || rc < 0 ? LOG_LVL_INFO : LOG_LVL_DEBUG,
-		"forwarding table: services +%u ~%u -%u, real servers +%u ~%u -%u%s",
-		r.services_added, r.services_changed, r.services_removed, r.dests_added,
-		r.dests_changed, r.dests_removed, rc < 0 ? "; some changes failed (see above)" : "");
+	log_msg(&ctx->log, changed || r->new_failures ? LOG_LVL_INFO : LOG_LVL_DEBUG,
+		"%s: services +%u ~%u -%u, real servers +%u ~%u -%u%s",
+		repair && changed ? "the kernel's table differed from lvsd's (changed outside "
+				    "lvsd?); put back" : "forwarding table",
+		r->services_added, r->services_changed, r->services_removed, r->dests_added,
+		r->dests_changed, r->dests_removed, rc < 0 ? "; some changes failed (see above)" : "");
+}
+
+void lvsd_apply_reload(struct lvsd *ctx, const struct cfg *prev)
+{
+	apply(ctx, prev, false);
+}
+
+void lvsd_apply_repair(struct lvsd *ctx)
+{
+	apply(ctx, NULL, true);
 }
 
 void lvsd_apply(struct lvsd *ctx)
 {
-	lvsd_apply_reload(ctx, NULL);
+	apply(ctx, NULL, false);
 }
 
 void lvsd_stop(struct lvsd *ctx, const char *why)

@@ -17,6 +17,7 @@
 #include "cfg.h"
 #include "health.h"
 #include "log.h"
+#include "reconcile.h"
 
 struct event_base;
 struct event;
@@ -65,6 +66,7 @@ struct lvsd {
 	bool sync_managed;		/* lvsd runs IPVS's sync daemon (global.lvs_sync) */
 	char *sync_error;		/* the last sync daemon error, logged once */
 	bool stopping;
+	struct reconcile_result last_apply;	/* so a repeated refusal is logged once */
 	struct event *signals[5];
 	struct lvsd_reload_result reload;
 };
@@ -90,6 +92,8 @@ void lvsd_apply(struct lvsd *ctx);
  * replaced) that the new one lacks are lvsd's to remove from the kernel.
  */
 void lvsd_apply_reload(struct lvsd *ctx, const struct cfg *prev);
+/* The same for the kernel core's periodic pass: a change it makes was made outside lvsd. */
+void lvsd_apply_repair(struct lvsd *ctx);
 
 /*
  * lvsd_ipvs.c: what runs around the kernel core. Start: a repair pass

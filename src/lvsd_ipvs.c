@@ -90,7 +90,7 @@ static void on_repair(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	lvsd_apply(ctx);
+	lvsd_apply_repair(ctx);
 	lvsd_ipvs_sync(ctx);
 }
 

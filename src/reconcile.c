@@ -68,15 +68,17 @@ void reconcile_dest_conf(const struct cfg_service *s, const struct cfg_real_serv
 	out->l_threshold = rs->lower_threshold;
 }
 
-static bool service_conf_equal(const struct fwd_service_conf *a,
+/* The kernel has no PROXY header and no connect timeout: not compared there. */
+static bool service_conf_equal(const struct fwd *f, const struct fwd_service_conf *a,
 			       const struct fwd_service_conf *b)
 {
 	return a->scheduler == b->scheduler && a->flags == b->flags &&
 	       a->persistence_timeout == b->persistence_timeout &&
 	       a->persistence_plen == b->persistence_plen &&
-	       a->proxy_protocol == b->proxy_protocol &&
 	       a->timeout_tcp == b->timeout_tcp && a->timeout_tcpfin == b->timeout_tcpfin &&
-	       a->timeout_udp == b->timeout_udp && a->timeout_connect == b->timeout_connect;
+	       a->timeout_udp == b->timeout_udp &&
+	       (f->ops->kernel || (a->proxy_protocol == b->proxy_protocol &&
+				   a->timeout_connect == b->timeout_connect));
 }
 
 static bool dest_conf_equal(const struct fwd_dest_conf *a, const struct fwd_dest_conf *b)
@@ -106,11 +108,36 @@ static const struct fwd_service_info *find_info(const struct fwd_table *t,
 	return NULL;
 }
 
-/* Log a refused operation in one shape, and count it. */
+/* FNV-1a, enough to tell one log line from another. */
+static uint32_t line_hash(const char *a, const char *b, const char *c)
+{
+	const char *parts[] = { a, b, c };
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < 3; i++)
+		for (const char *p = parts[i]; *p; p++)
+			h = (h ^ (unsigned char)*p) * 16777619u;
+	return h;
+}
+
+/*
+ * Log a refused operation in one shape, and count it; at debug when the
+ * previous pass (res->refused, read in reconcile()) was refused the same.
+ */
 static void refused(struct logger *log, struct reconcile_result *res,
 		    const char *what, const char *label, const char *err)
 {
-	log_error(log, "forwarding core refused to %s %s: %s", what, label, err);
+	uint32_t h = line_hash(what, label, err);
+	bool repeat = false;
+
+	for (unsigned i = 0; i < res->n_prev && !repeat; i++)
+		repeat = res->prev[i] == h;
+	log_msg(log, repeat ? LOG_LVL_DEBUG : LOG_LVL_ERROR,
+		"forwarding core refused to %s %s: %s", what, label, err);
+	if (!repeat)
+		res->new_failures++;
+	if (res->n_refused < sizeof(res->refused) / sizeof(res->refused[0]))
+		res->refused[res->n_refused++] = h;
 	res->failures++;
 }
 
@@ -207,7 +234,7 @@ static void sync_service(struct fwd *f, const struct cfg *cfg, const struct cfg_
 			return;
 		}
 		res->services_added++;
-	} else if (!service_conf_equal(&have->conf, &want)) {
+	} else if (!service_conf_equal(f, &have->conf, &want)) {
 		if (f->ops->service_edit(f, &want, err, sizeof(err)) < 0)
 			refused(log, res, "change virtual service", label, err);
 		else
@@ -231,8 +258,13 @@ int reconcile(struct fwd *f, const struct cfg *cfg, const struct cfg *prev,
 {
 	struct fwd_table t;
 	char err[256];
+	uint32_t before[32];
+	unsigned n_before = res->n_refused < 32 ? res->n_refused : 32;
 
+	memcpy(before, res->refused, n_before * sizeof(before[0]));
 	memset(res, 0, sizeof(*res));
+	memcpy(res->prev, before, n_before * sizeof(before[0]));
+	res->n_prev = n_before;
 	if (f->ops->table(f, &t, err, sizeof(err)) < 0) {
 		log_error(log, "cannot read the forwarding table: %s", err);
 		return -1;

@@ -11,6 +11,7 @@
 #define LVSD_RECONCILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cfg.h"
 #include "fwd.h"
@@ -20,6 +21,17 @@ struct reconcile_result {
 	unsigned services_added, services_changed, services_removed;
 	unsigned dests_added, dests_changed, dests_removed;
 	unsigned failures;		/* operations the core refused (logged) */
+	unsigned new_failures;		/* of those, refused differently in the previous pass */
+	/*
+	 * What was refused, as hashes of the log lines. In: the previous
+	 * pass's (zero the struct before the first pass): a refusal repeated
+	 * from it is logged at debug, so a pass every few seconds does not
+	 * repeat the same error. Out: this pass's.
+	 */
+	uint32_t refused[32];
+	unsigned n_refused;
+	uint32_t prev[32];		/* reconcile()'s copy of the "in" */
+	unsigned n_prev;
 };
 
 /* What the checks and the operator say a real server's place in the table is. */

@@ -199,7 +199,7 @@ static void apply(struct fwd *f, struct logger *lg, const char *yaml,
 		  const char *want, int want_rc)
 {
 	struct fake *k = fake_of(f);
-	struct reconcile_result r;
+	struct reconcile_result r = { 0 };
 	struct cfg *c = cfg_of(yaml);
 
 	k->calls[0] = '\0';
@@ -277,7 +277,7 @@ static void test_add_remove_servers_and_services(void **state)
 static void test_refusal_is_counted_and_the_rest_goes_in(void **state)
 {
 	struct fwd *f = state[0];
-	struct reconcile_result r;
+	struct reconcile_result r = { 0 };
 	struct cfg *c = cfg_of(base_yaml);
 
 	fake_of(f)->refuse = "dst+";
@@ -296,7 +296,7 @@ static void test_kernel_table_ownership(void **state)
 {
 	struct fwd *f = state[0];
 	struct fake *k = fake_of(f);
-	struct reconcile_result r;
+	struct reconcile_result r = { 0 };
 	struct cfg *all = cfg_of(base_yaml), *web_only, *foreign;
 	static const char web_yaml[] =
 		"virtual_services:\n"
@@ -383,7 +383,7 @@ static void apply_view(struct fwd *f, struct logger *lg, const char *yaml,
 		       struct steer *st, const char *want)
 {
 	struct reconcile_view v = { steer_rs, steer_sorry, st };
-	struct reconcile_result r;
+	struct reconcile_result r = { 0 };
 	struct cfg *c = cfg_of(yaml);
 
 	fake_of(f)->calls[0] = '\0';
