@@ -295,8 +295,11 @@ is "$(spread 8 "http://$VIP/")" "$(printf 'rs1 2\nrs2 6')" \
 is "$(spread 4 "http://$VIP2/")" "$(printf 'rs3 2\nrs4 2')" \
 	"DR: 4 GETs of the second VIP reach rs3 and rs4, 2 each as rr says"
 [ -s "$T/client.err" ] && diag_file "$T/client.err"
-# The kernel folds its per-CPU counters into what it lists every 2 s: the
-# two reads agree when no fold falls between them.
+# The kernel folds its per-CPU counters into what it lists every 2 s:
+# wait for the fold that counts the GETs; the two reads agree when no
+# fold falls between them.
+svc_conns() { ipvs -Ln --stats --exact | awk -v a="$VIP:80" -v b="$VIP2:80" '$2 == a || $2 == b { print $3 }' | tr '\n' ' '; }
+wait_output 8 "8 4 " svc_conns >/dev/null
 for _ in 1 2 3 4 5 6; do
 	ctl list --stats
 	want=$(ipvs -Ln --stats)
