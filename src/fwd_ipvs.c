@@ -10,6 +10,9 @@
  * lvsd last set it reads back as lvsd asked for it, so a reconcile of an
  * unchanged table changes nothing; one changed behind lvsd's back reads
  * back as the kernel has it, and reconcile puts it right.
+ *
+ * The conversation itself is fwd_ipvs_nl.c's, the sync daemons
+ * fwd_ipvs_sync.c's, the messages' attributes fwd_ipvs_msg.c's.
  */
 #include "config.h"
 
@@ -23,127 +26,13 @@
 #include <string.h>
 
 #include "fwd_ipvs.h"
-#include "fwd_ipvs_msg.h"
+#include "fwd_ipvs_priv.h"
 
 #define CONN_FILE "/proc/net/ip_vs_conn"
-
-/* What lvsd last set for a service the kernel cannot hold. */
-struct ipvs_memo {
-	struct fwd_service_conf conf;
-	char *name;
-};
-
-struct ipvs_core {
-	struct logger *log;
-	struct nl_sock *sk;
-	int family;
-	uint32_t conn_tab_size;
-	struct ipvs_timeouts timeouts;	/* as last read from the kernel */
-	struct ipvs_memo *memo;
-	size_t n_memo, cap_memo;
-};
-
-/* One request's conversation: replies to on_msg, the kernel's errno to kerr. */
-struct ipvs_call {
-	int (*on_msg)(struct nl_msg *m, void *arg);
-	void *arg;
-	int kerr;
-	bool done, failed;
-};
 
 static struct ipvs_core *core_of(struct fwd *f)
 {
 	return f->priv;
-}
-
-/* ---- the conversation -------------------------------------------------------- */
-
-static int call_valid(struct nl_msg *m, void *arg)
-{
-	struct ipvs_call *c = arg;
-
-	if (c->on_msg && !c->failed && c->on_msg(m, c->arg) < 0)
-		c->failed = true;
-	return NL_OK;
-}
-
-static int call_end(struct nl_msg *m, void *arg)
-{
-	(void)m;
-	((struct ipvs_call *)arg)->done = true;
-	return NL_STOP;
-}
-
-static int call_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
-{
-	struct ipvs_call *c = arg;
-
-	(void)who;
-	c->kerr = e->error < 0 ? -e->error : e->error;
-	c->done = true;
-	return NL_STOP;
-}
-
-/*
- * A request; all but dumps ask for an acknowledgement (a dump ends with
- * NLMSG_DONE instead, and an extra answer would be read by the next call).
- */
-static struct nl_msg *req_new(struct ipvs_core *c, uint8_t cmd, int flags)
-{
-	struct nl_msg *m = nlmsg_alloc();
-
-	if (!(flags & NLM_F_DUMP))
-		flags |= NLM_F_ACK;
-
-	if (m && !genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, c->family, 0, flags, cmd,
-			      IPVS_GENL_VERSION)) {
-		nlmsg_free(m);
-		return NULL;
-	}
-	return m;
-}
-
-/*
- * Send m (freed here) and read the answer: an acknowledgement, or a dump
- * whose messages go to on_msg. 0, or -1 with err: what the kernel said
- * (*kerr its errno, 0 when the failure was ours).
- */
-static int transact(struct ipvs_core *c, struct nl_msg *m, int (*on_msg)(struct nl_msg *, void *),
-		    void *arg, int *kerr, char *err, size_t errlen)
-{
-	struct ipvs_call call = { .on_msg = on_msg, .arg = arg };
-	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
-	int rc = 0;
-
-	*kerr = 0;
-	if (!cb) {
-		nlmsg_free(m);
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, call_valid, &call);
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, call_end, &call);
-	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, call_end, &call);
-	nl_cb_err(cb, NL_CB_CUSTOM, call_error, &call);
-	rc = nl_send_auto(c->sk, m);
-	nlmsg_free(m);
-	for (int i = 0; rc >= 0 && !call.done && i < 1000000; i++)
-		rc = nl_recvmsgs(c->sk, cb);
-	nl_cb_put(cb);
-	if (call.kerr) {
-		*kerr = call.kerr;
-		snprintf(err, errlen, "%s", strerror(call.kerr));
-		return -1;
-	}
-	if (rc < 0) {
-		snprintf(err, errlen, "netlink: %s", nl_geterror(rc));
-		return -1;
-	}
-	if (call.failed) {
-		snprintf(err, errlen, "the kernel's answer could not be read");
-		return -1;
-	}
-	return 0;
 }
 
 /* ---- what the kernel cannot hold ---------------------------------------------- */
@@ -228,13 +117,13 @@ static int set_timeouts(struct ipvs_core *c, const struct fwd_service_conf *conf
 		return 0;
 	if (t.tcp == c->timeouts.tcp && t.tcpfin == c->timeouts.tcpfin && t.udp == c->timeouts.udp)
 		return 0;
-	m = req_new(c, IPVS_CMD_SET_CONFIG, 0);
+	m = ipvs_req_new(c, IPVS_CMD_SET_CONFIG, 0);
 	if (!m || ipvs_msg_put_timeouts(m, &t) < 0) {
 		nlmsg_free(m);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (transact(c, m, NULL, NULL, &kerr, err, errlen) < 0)
+	if (ipvs_transact(c, m, NULL, NULL, &kerr, err, errlen) < 0)
 		return -1;
 	c->timeouts = t;
 	return 0;
@@ -264,13 +153,13 @@ static int service_put(struct fwd *f, const struct fwd_service_conf *conf, uint8
 
 	if (set_timeouts(c, conf, err, errlen) < 0)
 		return -1;
-	m = req_new(c, cmd, 0);
+	m = ipvs_req_new(c, cmd, 0);
 	if (!m || ipvs_msg_put_service(m, conf, true) < 0) {
 		nlmsg_free(m);
 		snprintf(err, errlen, "cannot build the request");
 		return -1;
 	}
-	if (transact(c, m, NULL, NULL, &kerr, err, errlen) < 0) {
+	if (ipvs_transact(c, m, NULL, NULL, &kerr, err, errlen) < 0) {
 		service_refused(conf, kerr, err, errlen);
 		return -1;
 	}
@@ -294,7 +183,7 @@ static int ipvs_service_del(struct fwd *f, const struct fwd_service_key *k,
 			    char *err, size_t errlen)
 {
 	struct ipvs_core *c = core_of(f);
-	struct nl_msg *m = req_new(c, IPVS_CMD_DEL_SERVICE, 0);
+	struct nl_msg *m = ipvs_req_new(c, IPVS_CMD_DEL_SERVICE, 0);
 	int kerr;
 
 	if (!m || ipvs_msg_put_service_key(m, k) < 0) {
@@ -303,14 +192,14 @@ static int ipvs_service_del(struct fwd *f, const struct fwd_service_key *k,
 		return -1;
 	}
 	memo_forget(c, k);
-	return transact(c, m, NULL, NULL, &kerr, err, errlen);
+	return ipvs_transact(c, m, NULL, NULL, &kerr, err, errlen);
 }
 
 static int dest_call(struct fwd *f, uint8_t cmd, const struct fwd_service_key *k,
 		     const struct fwd_dest_conf *d, char *err, size_t errlen)
 {
 	struct ipvs_core *c = core_of(f);
-	struct nl_msg *m = req_new(c, cmd, 0);
+	struct nl_msg *m = ipvs_req_new(c, cmd, 0);
 	int kerr;
 
 	if (!m || ipvs_msg_put_service_key(m, k) < 0 ||
@@ -319,7 +208,7 @@ static int dest_call(struct fwd *f, uint8_t cmd, const struct fwd_service_key *k
 		snprintf(err, errlen, "cannot build the request");
 		return -1;
 	}
-	if (transact(c, m, NULL, NULL, &kerr, err, errlen) == 0)
+	if (ipvs_transact(c, m, NULL, NULL, &kerr, err, errlen) == 0)
 		return 0;
 	if (kerr == ESRCH)
 		snprintf(err, errlen, "the kernel has no such virtual service");
@@ -422,24 +311,10 @@ static int on_info(struct nl_msg *m, void *arg)
 	return 0;
 }
 
-/* A command without attributes and its answer(s). */
-static int simple_get(struct ipvs_core *c, uint8_t cmd, int flags,
-		      int (*on_msg)(struct nl_msg *, void *), void *arg, char *err, size_t errlen)
-{
-	struct nl_msg *m = req_new(c, cmd, flags);
-	int kerr;
-
-	if (!m) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	return transact(c, m, on_msg, arg, &kerr, err, errlen);
-}
-
 static int read_dests(struct ipvs_core *c, struct table_read *r, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < r->t->n_services; i++) {
-		struct nl_msg *m = req_new(c, IPVS_CMD_GET_DEST, NLM_F_DUMP);
+		struct nl_msg *m = ipvs_req_new(c, IPVS_CMD_GET_DEST, NLM_F_DUMP);
 		int kerr;
 
 		r->svc = &r->t->services[i];
@@ -449,7 +324,7 @@ static int read_dests(struct ipvs_core *c, struct table_read *r, char *err, size
 			return -1;
 		}
 		/* a service deleted since the service dump has no dests: not an error */
-		if (transact(c, m, on_dest, r, &kerr, err, errlen) < 0 && kerr != ESRCH)
+		if (ipvs_transact(c, m, on_dest, r, &kerr, err, errlen) < 0 && kerr != ESRCH)
 			return -1;
 	}
 	return 0;
@@ -476,8 +351,8 @@ static int ipvs_table(struct fwd *f, struct fwd_table *out, char *err, size_t er
 
 	memset(out, 0, sizeof(*out));
 	out->conn_tab_size = c->conn_tab_size;
-	if (simple_get(c, IPVS_CMD_GET_CONFIG, 0, on_config, &c->timeouts, err, errlen) < 0 ||
-	    simple_get(c, IPVS_CMD_GET_SERVICE, NLM_F_DUMP, on_service, &r, err, errlen) < 0 ||
+	if (ipvs_simple_get(c, IPVS_CMD_GET_CONFIG, 0, on_config, &c->timeouts, err, errlen) < 0 ||
+	    ipvs_simple_get(c, IPVS_CMD_GET_SERVICE, NLM_F_DUMP, on_service, &r, err, errlen) < 0 ||
 	    read_dests(c, &r, err, errlen) < 0) {
 		fwd_table_free(out);
 		return -1;
@@ -485,107 +360,6 @@ static int ipvs_table(struct fwd *f, struct fwd_table *out, char *err, size_t er
 	for (size_t i = 0; i < out->n_services; i++)
 		fill_from_memo(c, &out->services[i]);
 	return 0;
-}
-
-static int ipvs_conns(struct fwd *f, fwd_conn_cb cb, void *arg, char *err, size_t errlen)
-{
-	FILE *in = fopen(CONN_FILE, "re");
-	char line[512], why[128];
-	struct fwd_conn_info ci;
-	unsigned lineno = 0, bad = 0;
-	int rc = 0;
-
-	if (!in) {
-		snprintf(err, errlen, "cannot read %s: %s", CONN_FILE, strerror(errno));
-		return -1;
-	}
-	while (rc == 0 && fgets(line, sizeof(line), in)) {
-		int n = ipvs_conn_parse_line(line, &ci, why, sizeof(why));
-
-		lineno++;
-		if (n < 0 && bad++ == 0)
-			log_warning(core_of(f)->log, "%s:%u: skipped: %s", CONN_FILE, lineno, why);
-		if (n > 0)
-			rc = cb(&ci, arg);
-	}
-	fclose(in);
-	return rc;
-}
-
-/* ---- connection sync daemons ----------------------------------------------------- */
-
-struct daemons {
-	struct fwd_sync_conf run[2];
-	size_t n;
-	char *err;
-	size_t errlen;
-};
-
-static int on_daemon(struct nl_msg *m, void *arg)
-{
-	struct daemons *d = arg;
-	struct nlattr *tb[IPVS_CMD_ATTR_MAX + 1];
-
-	/* the kernel runs at most one master and one backup */
-	if (d->n == sizeof(d->run) / sizeof(d->run[0]))
-		return 0;
-	if (ipvs_msg_attrs(m, tb) < 0 ||
-	    ipvs_msg_parse_daemon(tb[IPVS_CMD_ATTR_DAEMON], &d->run[d->n], d->err, d->errlen) < 0)
-		return -1;
-	d->n++;
-	return 0;
-}
-
-static int daemon_call(struct ipvs_core *c, uint8_t cmd, const struct fwd_sync_conf *d,
-		       char *err, size_t errlen)
-{
-	struct nl_msg *m = req_new(c, cmd, 0);
-	int kerr, rc;
-	char why[128];
-
-	if (!m || ipvs_msg_put_daemon(m, d) < 0) {
-		nlmsg_free(m);
-		snprintf(err, errlen, "cannot build the request");
-		return -1;
-	}
-	rc = transact(c, m, NULL, NULL, &kerr, why, sizeof(why));
-	if (rc < 0)
-		snprintf(err, errlen, "cannot %s the %s sync daemon on %s (syncid %u): %s",
-			 cmd == IPVS_CMD_NEW_DAEMON ? "start" : "stop",
-			 ipvs_sync_state_names[d->state], d->ifname[0] ? d->ifname : "-",
-			 d->syncid, why);
-	return rc;
-}
-
-static bool same_daemon(const struct fwd_sync_conf *a, const struct fwd_sync_conf *b)
-{
-	return a->state == b->state && a->syncid == b->syncid && strcmp(a->ifname, b->ifname) == 0;
-}
-
-static int ipvs_sync_set(struct fwd *f, const struct fwd_sync_conf *want, char *err,
-			 size_t errlen)
-{
-	struct ipvs_core *c = core_of(f);
-	struct daemons d = { .err = err, .errlen = errlen };
-	bool have_it = false;
-	int changed = 0;
-
-	if (simple_get(c, IPVS_CMD_GET_DAEMON, NLM_F_DUMP, on_daemon, &d, err, errlen) < 0)
-		return -1;
-	for (size_t i = 0; i < d.n; i++) {
-		if (want->state != FWD_SYNC_NONE && same_daemon(&d.run[i], want)) {
-			have_it = true;
-			continue;
-		}
-		if (daemon_call(c, IPVS_CMD_DEL_DAEMON, &d.run[i], err, errlen) < 0)
-			return -1;
-		changed = 1;
-	}
-	if (want->state == FWD_SYNC_NONE || have_it)
-		return changed;
-	if (daemon_call(c, IPVS_CMD_NEW_DAEMON, want, err, errlen) < 0)
-		return -1;
-	return 1;
 }
 
 /* ---- the core ----------------------------------------------------------------- */
@@ -602,6 +376,11 @@ static void ipvs_free(struct fwd *f)
 	free(f);
 }
 
+static int ipvs_conns(struct fwd *f, fwd_conn_cb cb, void *arg, char *err, size_t errlen)
+{
+	return ipvs_conn_read(CONN_FILE, cb, arg, core_of(f)->log, err, errlen);
+}
+
 static const struct fwd_ops ipvs_ops = {
 	.name = "ipvs",
 	.kernel = true,
@@ -616,19 +395,6 @@ static const struct fwd_ops ipvs_ops = {
 	.sync_set = ipvs_sync_set,
 	.free = ipvs_free,
 };
-
-bool fwd_ipvs_available(void)
-{
-	struct nl_sock *sk = nl_socket_alloc();
-	bool found = false;
-
-	if (!sk)
-		return false;
-	if (genl_connect(sk) == 0)
-		found = genl_ctrl_resolve(sk, IPVS_GENL_NAME) >= 0;
-	nl_socket_free(sk);
-	return found;
-}
 
 static int core_open(struct ipvs_core *c, char *err, size_t errlen)
 {
@@ -653,7 +419,7 @@ static int core_open(struct ipvs_core *c, char *err, size_t errlen)
 			 "family does not resolve; is the ip_vs module loaded?)");
 		return -1;
 	}
-	if (simple_get(c, IPVS_CMD_GET_INFO, 0, on_info, &c->conn_tab_size, err, errlen) < 0) {
+	if (ipvs_simple_get(c, IPVS_CMD_GET_INFO, 0, on_info, &c->conn_tab_size, err, errlen) < 0) {
 		char why[256];
 
 		snprintf(why, sizeof(why), "%s", err);

@@ -148,3 +148,29 @@ int ipvs_conn_parse_line(const char *line, struct fwd_conn_info *c, char *err, s
 	}
 	return fill(f, c, err, errlen) < 0 ? -1 : 1;
 }
+
+int ipvs_conn_read(const char *path, fwd_conn_cb cb, void *arg, struct logger *log,
+		   char *err, size_t errlen)
+{
+	FILE *in = fopen(path, "re");
+	char line[512], why[128];
+	struct fwd_conn_info ci;
+	unsigned lineno = 0, bad = 0;
+	int rc = 0;
+
+	if (!in) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && fgets(line, sizeof(line), in)) {
+		int n = ipvs_conn_parse_line(line, &ci, why, sizeof(why));
+
+		lineno++;
+		if (n < 0 && bad++ == 0)
+			log_warning(log, "%s:%u: skipped: %s", path, lineno, why);
+		if (n > 0)
+			rc = cb(&ci, arg);
+	}
+	fclose(in);
+	return rc;
+}

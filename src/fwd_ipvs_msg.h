@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "fwd.h"
+#include "log.h"
 
 struct nl_msg;
 struct nlattr;
@@ -83,5 +84,14 @@ void ipvs_msg_parse_timeouts(struct nlattr **tb, struct ipvs_timeouts *out);
  * state reads "UDP" as in ipvsadm -Lnc.
  */
 int ipvs_conn_parse_line(const char *line, struct fwd_conn_info *c, char *err, size_t errlen);
+
+/*
+ * Every entry of the file at path (/proc/net/ip_vs_conn) to cb, in the
+ * kernel's order, until cb returns non-zero (returned). A line that is
+ * not what the kernel writes is skipped; the first such is logged. 0, or
+ * -1 with err when the file cannot be read.
+ */
+int ipvs_conn_read(const char *path, fwd_conn_cb cb, void *arg, struct logger *log,
+		   char *err, size_t errlen);
 
 #endif

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "fwd_ipvs_msg.h"
@@ -450,6 +451,40 @@ static void test_conn_bad_lines(void **state)
 	assert_int_equal(ipvs_conn_parse_line(big, &c, err, sizeof(err)), -1);
 }
 
+static int count_conn(const struct fwd_conn_info *c, void *arg)
+{
+	int *n = arg;
+
+	(void)c;
+	return ++*n == 3 ? 7 : 0;
+}
+
+static void test_conn_read_file(void **state)
+{
+	char path[] = "/tmp/test_ipvs_conn.XXXXXX", err[128] = "";
+	struct logger lg;
+	int fd = mkstemp(path), n = 0;
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+	(void)state;
+	assert_non_null(f);
+	logger_init(&lg, "test");
+	lg.level = LOG_LVL_ERROR;
+	fputs("Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData\n"
+	      "TCP 0AE70002 D1A4 0AE70064 0050 0AE70015 1F90 ESTABLISHED     899\n"
+	      "TCP garbage\n"
+	      "UDP 0AE70002 13C4 0AE70064 0035 0AE70015 0035 UDP             170\n"
+	      "TCP 0AE70002 D1A6 0AE70064 0050 0AE70016 1F90 TIME_WAIT       100\n"
+	      "TCP 0AE70002 D1A8 0AE70064 0050 0AE70016 1F90 TIME_WAIT       100\n", f);
+	fclose(f);
+	/* the bad line is skipped; the callback's non-zero stops the walk and is returned */
+	assert_int_equal(ipvs_conn_read(path, count_conn, &n, &lg, err, sizeof(err)), 7);
+	assert_int_equal(n, 3);
+	unlink(path);
+	assert_int_equal(ipvs_conn_read(path, count_conn, &n, &lg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "cannot read"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -467,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_conn_v4),
 		cmocka_unit_test(test_conn_v6_udp_and_templates),
 		cmocka_unit_test(test_conn_bad_lines),
+		cmocka_unit_test(test_conn_read_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
