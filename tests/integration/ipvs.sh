@@ -48,6 +48,12 @@ host_points()
 			"forwarding_core auto without IPVS: the userspace core, and the log says why"
 		ctl status --json
 		is "$(json_get "$T/ctl.out" 'd["forwarding_core"]' 2>&1)" userspace "... and the status says userspace"
+		printf '      - {address: 127.0.0.1:%s, forwarding: tun}\n' $((VS_PORT + 3)) >>"$CONFIG"
+		ctl reload
+		like "$CTL_RC $CTL_OUT$CTL_ERR" "^[1-9].*lvsd.yaml:[0-9]+:5: virtual service web uses forwarding tun, which needs the kernel's IPVS; the running forwarding core is userspace" \
+			"a reload asking the userspace core for tun is refused, naming the service and why"
+		ctl save
+		is "$(grep -c -- '-a -t' <<<"$CTL_OUT")" 2 "... and the running table is unchanged"
 		stop_lvsd
 	else
 		fail "forwarding_core auto without IPVS starts"
