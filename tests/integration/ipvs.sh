@@ -162,7 +162,7 @@ virtual_services:
   - name: web
     address: $VIP:80
     scheduler: wrr
-    check: {type: tcp, interval: 0.5, timeout: 1, rise: 1, fall: 1}
+    check: {type: tcp, interval: 0.5, timeout: 2, rise: 1, fall: 2}
     real_servers:
       - {address: $RS1:80, weight: 1}
       - {address: $RS2:80, weight: ${1:-3}}
