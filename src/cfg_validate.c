@@ -142,6 +142,12 @@ static void validate_real_servers(const struct cfg *cfg, size_t si,
 		    addr_format(&s->sorry_server, a, sizeof(a)));
 }
 
+/*
+ * What the named core cannot do. With `auto` the file alone cannot say
+ * which core this machine will give, so both kinds pass here, and lvsd
+ * checks again against the core it runs (fwd_check_cfg, at startup and
+ * at every reload), naming the service and its place in the file.
+ */
 static void validate_core(const struct cfg *cfg, size_t si, struct cfg_diag *d)
 {
 	const struct cfg_service *s = &cfg->services[si];

@@ -120,10 +120,25 @@ struct fwd_conn_info {
 
 typedef int (*fwd_conn_cb)(const struct fwd_conn_info *c, void *arg);
 
+/* A connection-synchronisation daemon (IPVS's): which role, on which interface. */
+enum fwd_sync_state { FWD_SYNC_NONE, FWD_SYNC_MASTER, FWD_SYNC_BACKUP };
+
+struct fwd_sync_conf {
+	enum fwd_sync_state state;	/* NONE: no daemon at all */
+	char ifname[16];		/* multicast interface */
+	uint32_t syncid;
+};
+
 struct fwd;
 
 struct fwd_ops {
 	const char *name;		/* "userspace", "ipvs" */
+	/*
+	 * The table is the kernel's: it forwards DR, TUN and firewall-mark
+	 * services but sends no PROXY header, others (ipvsadm) may change
+	 * it, and lvsd touches only the services it owns.
+	 */
+	bool kernel;
 	int (*service_add)(struct fwd *f, const struct fwd_service_conf *c,
 			   char *err, size_t errlen);
 	int (*service_edit)(struct fwd *f, const struct fwd_service_conf *c,
@@ -142,6 +157,12 @@ struct fwd_ops {
 	int (*conns)(struct fwd *f, fwd_conn_cb cb, void *arg, char *err, size_t errlen);
 	/* global.max_conns changed; NULL for a core without such a limit. */
 	void (*set_max_conns)(struct fwd *f, uint32_t max_conns);
+	/*
+	 * Make the sync daemons what want says (read back, changed only where
+	 * they differ). 1 if something changed, 0 if not, -1 with err. NULL
+	 * for a core without connection sync.
+	 */
+	int (*sync_set)(struct fwd *f, const struct fwd_sync_conf *want, char *err, size_t errlen);
 	void (*free)(struct fwd *f);
 };
 
@@ -155,12 +176,21 @@ struct event_base;
 struct logger;
 
 /*
- * The core the configuration asks for: `auto` takes the kernel's IPVS
- * where it exists, else the userspace core; the choice is logged. NULL
- * with err when the asked-for core cannot run here.
+ * The core cfg's global.forwarding_core asks for: `auto` takes the
+ * kernel's IPVS where it exists and lets lvsd drive it (unless the
+ * configuration asks for PROXY headers, which only the userspace core
+ * sends), else the userspace core; the choice is logged. NULL with err
+ * when the asked-for core cannot run here, or cannot do what cfg asks.
  */
-struct fwd *fwd_new(enum cfg_fwd_core want, struct event_base *base,
-		    struct logger *log, uint32_t max_conns, char *err, size_t errlen);
+struct fwd *fwd_new(const struct cfg *cfg, struct event_base *base,
+		    struct logger *log, char *err, size_t errlen);
+
+/*
+ * Whether core f can do everything cfg asks (DR, TUN and firewall marks
+ * need the kernel's; PROXY headers the userspace one). 0, or -1 with err
+ * naming the first service that cannot run and where it is written.
+ */
+int fwd_check_cfg(const struct fwd *f, const struct cfg *cfg, char *err, size_t errlen);
 
 bool fwd_service_key_equal(const struct fwd_service_key *a,
 			   const struct fwd_service_key *b);

@@ -92,23 +92,40 @@ const char *lvsd_core_name(const struct lvsd *ctx)
 }
 
 /* Make the core's table what the running model says; log what changed. */
-void lvsd_apply(struct lvsd *ctx)
+static void apply(struct lvsd *ctx, const struct cfg *prev, bool repair)
 {
 	struct reconcile_view view = health_view(&ctx->health);
-	struct reconcile_result r;
+	struct reconcile_result *r = &ctx->last_apply;
 	bool changed;
 	int rc;
 
 	if (ctx->fwd->ops->set_max_conns)
 		ctx->fwd->ops->set_max_conns(ctx->fwd, ctx->cfg->global.max_conns);
-	rc = reconcile(ctx->fwd, ctx->cfg, ctx->health_ready ? &view : NULL, &ctx->log, &r);
-	changed = r.services_added || r.services_changed || r.services_removed ||
-		  r.dests_added || r.dests_changed || r.dests_removed;
+	rc = reconcile(ctx->fwd, ctx->cfg, prev, ctx->health_ready ? &view : NULL, &ctx->log, r);
+	changed = r->services_added || r->services_changed || r->services_removed ||
+		  r->dests_added || r->dests_changed || r->dests_removed;
 	/* Health changes reconcile often; a pass that changed nothing is not news. */
-	log_msg(&ctx->log, changed || rc < 0 ? LOG_LVL_INFO : LOG_LVL_DEBUG,
-		"forwarding table: services +%u ~%u -%u, real servers +%u ~%u -%u%s",
-		r.services_added, r.services_changed, r.services_removed, r.dests_added,
-		r.dests_changed, r.dests_removed, rc < 0 ? "; some changes failed (see above)" : "");
+	log_msg(&ctx->log, changed || r->new_failures ? LOG_LVL_INFO : LOG_LVL_DEBUG,
+		"%s: services +%u ~%u -%u, real servers +%u ~%u -%u%s",
+		repair && changed ? "the kernel's table differed from lvsd's (changed outside "
+				    "lvsd?); put back" : "forwarding table",
+		r->services_added, r->services_changed, r->services_removed, r->dests_added,
+		r->dests_changed, r->dests_removed, rc < 0 ? "; some changes failed (see above)" : "");
+}
+
+void lvsd_apply_reload(struct lvsd *ctx, const struct cfg *prev)
+{
+	apply(ctx, prev, false);
+}
+
+void lvsd_apply_repair(struct lvsd *ctx)
+{
+	apply(ctx, NULL, true);
+}
+
+void lvsd_apply(struct lvsd *ctx)
+{
+	apply(ctx, NULL, false);
 }
 
 void lvsd_stop(struct lvsd *ctx, const char *why)
@@ -159,7 +176,7 @@ static void log_cfg_errors(struct lvsd *ctx, const struct cfg_diag *diag)
 int lvsd_reload(struct lvsd *ctx, char **errors)
 {
 	struct cfg_diag diag;
-	struct cfg *next;
+	struct cfg *next, *prev;
 	char *text, err[512];
 
 	*errors = NULL;
@@ -177,7 +194,8 @@ int lvsd_reload(struct lvsd *ctx, char **errors)
 		return -1;
 	}
 	cfg_diag_free(&diag);
-	if (health_sync(&ctx->health, next, err, sizeof(err)) < 0) {
+	if (fwd_check_cfg(ctx->fwd, next, err, sizeof(err)) < 0 ||
+	    health_sync(&ctx->health, next, err, sizeof(err)) < 0) {
 		log_error(&ctx->log, "reload of %s failed: %s; the running configuration is "
 			  "unchanged", ctx->config_path, err);
 		text = strdup(err);
@@ -194,10 +212,16 @@ int lvsd_reload(struct lvsd *ctx, char **errors)
 		log_warning(&ctx->log, "global.control_socket changed to %s; it takes "
 			    "effect at the next start (still on %s)",
 			    next->global.control_socket, ctx->socket_path);
-	cfg_free(ctx->cfg);
+	if (next->global.forwarding_core != ctx->cfg->global.forwarding_core)
+		log_warning(&ctx->log, "global.forwarding_core changed to %s; it takes effect "
+			    "at the next start (still %s)",
+			    cfg_fwd_core_names[next->global.forwarding_core], lvsd_core_name(ctx));
+	prev = ctx->cfg;
 	ctx->cfg = next;
 	record_reload(ctx, true, NULL);
-	lvsd_apply(ctx);
+	lvsd_apply_reload(ctx, prev);
+	cfg_free(prev);
+	lvsd_ipvs_sync(ctx);
 	log_notice(&ctx->log, "reloaded %s: %zu virtual services, %zu VRRP instances",
 		   ctx->config_path, next->n_services, next->n_vrrp);
 	return 0;
@@ -334,8 +358,7 @@ static int lvsd_start(struct lvsd *ctx, const struct options *o)
 	}
 	if (setup_signals(ctx) < 0)
 		return -1;
-	ctx->fwd = fwd_new(ctx->cfg->global.forwarding_core, ctx->base, &ctx->log,
-			   ctx->cfg->global.max_conns, err, sizeof(err));
+	ctx->fwd = fwd_new(ctx->cfg, ctx->base, &ctx->log, err, sizeof(err));
 	if (!ctx->fwd) {
 		log_error(&ctx->log, "%s", err);
 		return -1;
@@ -350,6 +373,8 @@ static int lvsd_start(struct lvsd *ctx, const struct options *o)
 		log_error(&ctx->log, "VRRP: %s", err);
 		return -1;
 	}
+	if (lvsd_ipvs_start(ctx) < 0)
+		return -1;
 	ctx->socket_path = strdup(sock);
 	ctx->socket_from_cli = o->socket != NULL;
 	ctx->ctl = ctx->socket_path ? ctl_server_start(ctx, sock, err, sizeof(err)) : NULL;
@@ -384,6 +409,7 @@ static bool events_left(const void *arg)
 
 static void lvsd_shutdown(struct lvsd *ctx)
 {
+	ctx->stopping = true;
 	ctl_server_stop(ctx->ctl);
 	/*
 	 * Masters say priority 0 and let their VIPs go before anything else
@@ -394,6 +420,7 @@ static void lvsd_shutdown(struct lvsd *ctx)
 		drain_loop(ctx->base, vrrp_busy, ctx->vrrp);
 		vrrp_engine_free(ctx->vrrp);
 	}
+	lvsd_ipvs_stop(ctx);
 	if (ctx->health_ready)
 		health_free(&ctx->health);
 	if (ctx->apply_ev)

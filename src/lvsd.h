@@ -17,6 +17,7 @@
 #include "cfg.h"
 #include "health.h"
 #include "log.h"
+#include "reconcile.h"
 
 struct event_base;
 struct event;
@@ -60,6 +61,12 @@ struct lvsd {
 	bool health_ready;
 	struct event *apply_ev;		/* health changed: reconcile once this turn */
 	struct vrrp_engine *vrrp;	/* the VRRP instances */
+	struct event *repair_ev;	/* kernel core: re-reconcile against the kernel's table */
+	struct event *sync_ev;		/* VRRP changed: the sync daemon follows */
+	bool sync_managed;		/* lvsd runs IPVS's sync daemon (global.lvs_sync) */
+	char *sync_error;		/* the last sync daemon error, logged once */
+	bool stopping;
+	struct reconcile_result last_apply;	/* so a repeated refusal is logged once */
 	struct event *signals[5];
 	struct lvsd_reload_result reload;
 };
@@ -79,6 +86,24 @@ void lvsd_stop(struct lvsd *ctx, const char *why);
 
 /* Make the core's table what the model and health say, now. */
 void lvsd_apply(struct lvsd *ctx);
+
+/*
+ * The same during a reload: services of prev (the configuration being
+ * replaced) that the new one lacks are lvsd's to remove from the kernel.
+ */
+void lvsd_apply_reload(struct lvsd *ctx, const struct cfg *prev);
+/* The same for the kernel core's periodic pass: a change it makes was made outside lvsd. */
+void lvsd_apply_repair(struct lvsd *ctx);
+
+/*
+ * lvsd_ipvs.c: what runs around the kernel core. Start: a repair pass
+ * every 2 s and the sync daemon following VRRP (no-ops for the userspace
+ * core); sync: make the sync daemon what the configuration and VRRP say;
+ * stop: remove lvsd's services and sync daemon unless keep_on_stop.
+ */
+int lvsd_ipvs_start(struct lvsd *ctx);
+void lvsd_ipvs_sync(struct lvsd *ctx);
+void lvsd_ipvs_stop(struct lvsd *ctx);
 
 /* The forwarding core in use, as the status calls it. */
 const char *lvsd_core_name(const struct lvsd *ctx);

@@ -55,21 +55,30 @@ void reconcile_dest_conf(const struct cfg_service *s, const struct cfg_real_serv
 	out->addr = rs->address;
 	if (!out->addr.port)
 		out->addr.port = s->address.port;
+	/*
+	 * DR and TUN deliver the packet as the client sent it: the real
+	 * server sees the service's port whatever the configuration says,
+	 * and IPVS lists it so.
+	 */
+	if (rs->forwarding != CFG_FWD_NAT)
+		out->addr.port = s->address.port;
 	out->weight = rs->weight;
 	out->method = rs->forwarding;
 	out->u_threshold = rs->upper_threshold;
 	out->l_threshold = rs->lower_threshold;
 }
 
-static bool service_conf_equal(const struct fwd_service_conf *a,
+/* The kernel has no PROXY header and no connect timeout: not compared there. */
+static bool service_conf_equal(const struct fwd *f, const struct fwd_service_conf *a,
 			       const struct fwd_service_conf *b)
 {
 	return a->scheduler == b->scheduler && a->flags == b->flags &&
 	       a->persistence_timeout == b->persistence_timeout &&
 	       a->persistence_plen == b->persistence_plen &&
-	       a->proxy_protocol == b->proxy_protocol &&
 	       a->timeout_tcp == b->timeout_tcp && a->timeout_tcpfin == b->timeout_tcpfin &&
-	       a->timeout_udp == b->timeout_udp && a->timeout_connect == b->timeout_connect;
+	       a->timeout_udp == b->timeout_udp &&
+	       (f->ops->kernel || (a->proxy_protocol == b->proxy_protocol &&
+				   a->timeout_connect == b->timeout_connect));
 }
 
 static bool dest_conf_equal(const struct fwd_dest_conf *a, const struct fwd_dest_conf *b)
@@ -99,11 +108,36 @@ static const struct fwd_service_info *find_info(const struct fwd_table *t,
 	return NULL;
 }
 
-/* Log a refused operation in one shape, and count it. */
+/* FNV-1a, enough to tell one log line from another. */
+static uint32_t line_hash(const char *a, const char *b, const char *c)
+{
+	const char *parts[] = { a, b, c };
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < 3; i++)
+		for (const char *p = parts[i]; *p; p++)
+			h = (h ^ (unsigned char)*p) * 16777619u;
+	return h;
+}
+
+/*
+ * Log a refused operation in one shape, and count it; at debug when the
+ * previous pass (res->refused, read in reconcile()) was refused the same.
+ */
 static void refused(struct logger *log, struct reconcile_result *res,
 		    const char *what, const char *label, const char *err)
 {
-	log_error(log, "forwarding core refused to %s %s: %s", what, label, err);
+	uint32_t h = line_hash(what, label, err);
+	bool repeat = false;
+
+	for (unsigned i = 0; i < res->n_prev && !repeat; i++)
+		repeat = res->prev[i] == h;
+	log_msg(log, repeat ? LOG_LVL_DEBUG : LOG_LVL_ERROR,
+		"forwarding core refused to %s %s: %s", what, label, err);
+	if (!repeat)
+		res->new_failures++;
+	if (res->n_refused < sizeof(res->refused) / sizeof(res->refused[0]))
+		res->refused[res->n_refused++] = h;
 	res->failures++;
 }
 
@@ -127,7 +161,7 @@ size_t reconcile_desired_dests(const struct cfg_service *s, const struct reconci
 	if (sorry) {
 		memset(&out[n], 0, sizeof(out[n]));
 		out[n].addr = s->sorry_server;
-		if (!out[n].addr.port)
+		if (!out[n].addr.port || s->forwarding != CFG_FWD_NAT)
 			out[n].addr.port = s->address.port;
 		out[n].weight = 1;
 		out[n].method = s->forwarding;
@@ -200,7 +234,7 @@ static void sync_service(struct fwd *f, const struct cfg *cfg, const struct cfg_
 			return;
 		}
 		res->services_added++;
-	} else if (!service_conf_equal(&have->conf, &want)) {
+	} else if (!service_conf_equal(f, &have->conf, &want)) {
 		if (f->ops->service_edit(f, &want, err, sizeof(err)) < 0)
 			refused(log, res, "change virtual service", label, err);
 		else
@@ -209,13 +243,28 @@ static void sync_service(struct fwd *f, const struct cfg *cfg, const struct cfg_
 	sync_dests(f, s, have, view, log, res);
 }
 
-int reconcile(struct fwd *f, const struct cfg *cfg, const struct reconcile_view *view,
-	      struct logger *log, struct reconcile_result *res)
+/*
+ * A service lvsd may delete: in its own core, any; in the kernel's table,
+ * only one the previous configuration had (the running one's are kept).
+ */
+static bool owned(const struct fwd *f, const struct cfg *prev, const struct fwd_service_key *k)
+{
+	return !f->ops->kernel || (prev && find_cfg_service(prev, k));
+}
+
+int reconcile(struct fwd *f, const struct cfg *cfg, const struct cfg *prev,
+	      const struct reconcile_view *view, struct logger *log,
+	      struct reconcile_result *res)
 {
 	struct fwd_table t;
 	char err[256];
+	uint32_t before[32];
+	unsigned n_before = res->n_refused < 32 ? res->n_refused : 32;
 
+	memcpy(before, res->refused, n_before * sizeof(before[0]));
 	memset(res, 0, sizeof(*res));
+	memcpy(res->prev, before, n_before * sizeof(before[0]));
+	res->n_prev = n_before;
 	if (f->ops->table(f, &t, err, sizeof(err)) < 0) {
 		log_error(log, "cannot read the forwarding table: %s", err);
 		return -1;
@@ -223,7 +272,7 @@ int reconcile(struct fwd *f, const struct cfg *cfg, const struct reconcile_view 
 	for (size_t i = 0; i < t.n_services; i++) {
 		const struct fwd_service_key *k = &t.services[i].conf.key;
 
-		if (find_cfg_service(cfg, k))
+		if (find_cfg_service(cfg, k) || !owned(f, prev, k))
 			continue;
 		if (f->ops->service_del(f, k, err, sizeof(err)) < 0)
 			refused(log, res, "remove virtual service",
@@ -235,4 +284,31 @@ int reconcile(struct fwd *f, const struct cfg *cfg, const struct reconcile_view 
 		sync_service(f, cfg, &cfg->services[i], &t, view, log, res);
 	fwd_table_free(&t);
 	return res->failures ? -1 : 0;
+}
+
+int reconcile_remove_owned(struct fwd *f, const struct cfg *cfg, struct logger *log)
+{
+	struct fwd_table t;
+	char err[256], label[128];
+	int n = 0;
+
+	if (f->ops->table(f, &t, err, sizeof(err)) < 0) {
+		log_error(log, "cannot read the forwarding table: %s", err);
+		return -1;
+	}
+	for (size_t i = 0; i < t.n_services; i++) {
+		const struct cfg_service *s = find_cfg_service(cfg, &t.services[i].conf.key);
+
+		if (!s)
+			continue;
+		if (f->ops->service_del(f, &t.services[i].conf.key, err, sizeof(err)) < 0) {
+			log_error(log, "cannot remove virtual service %s: %s",
+				  cfg_service_label(s, label, sizeof(label)), err);
+			n = -1;
+		} else if (n >= 0) {
+			n++;
+		}
+	}
+	fwd_table_free(&t);
+	return n;
 }

@@ -11,6 +11,7 @@
 #define LVSD_RECONCILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cfg.h"
 #include "fwd.h"
@@ -20,6 +21,17 @@ struct reconcile_result {
 	unsigned services_added, services_changed, services_removed;
 	unsigned dests_added, dests_changed, dests_removed;
 	unsigned failures;		/* operations the core refused (logged) */
+	unsigned new_failures;		/* of those, refused differently in the previous pass */
+	/*
+	 * What was refused, as hashes of the log lines. In: the previous
+	 * pass's (zero the struct before the first pass): a refusal repeated
+	 * from it is logged at debug, so a pass every few seconds does not
+	 * repeat the same error. Out: this pass's.
+	 */
+	uint32_t refused[32];
+	unsigned n_refused;
+	uint32_t prev[32];		/* reconcile()'s copy of the "in" */
+	unsigned n_prev;
 };
 
 /* What the checks and the operator say a real server's place in the table is. */
@@ -59,8 +71,21 @@ size_t reconcile_desired_dests(const struct cfg_service *s, const struct reconci
  * Apply cfg to the core. Every refused operation is logged with its
  * reason and counted; the rest still goes ahead. 0 if all went in, -1 if
  * the table could not be read or anything failed.
+ *
+ * In lvsd's own (userspace) core every service is lvsd's: one cfg does
+ * not have is removed. The kernel's table (fwd_ops.kernel) is shared with
+ * ipvsadm and others: lvsd owns the services of cfg and, during a reload,
+ * those of the configuration before it (prev, else NULL); every other
+ * service is left as it is.
  */
-int reconcile(struct fwd *f, const struct cfg *cfg, const struct reconcile_view *view,
-	      struct logger *log, struct reconcile_result *res);
+int reconcile(struct fwd *f, const struct cfg *cfg, const struct cfg *prev,
+	      const struct reconcile_view *view, struct logger *log,
+	      struct reconcile_result *res);
+
+/*
+ * Remove from the core the services cfg has (lvsd's, on its way out),
+ * leaving every other. The count removed, or -1 if anything failed (logged).
+ */
+int reconcile_remove_owned(struct fwd *f, const struct cfg *cfg, struct logger *log);
 
 #endif

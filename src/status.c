@@ -188,9 +188,13 @@ static void json_real_server(const struct cfg_service *s,
 
 	if (!target.port)
 		target.port = s->address.port;
+	struct fwd_dest_conf dc;
+
+	/* the table's entry: a DR or TUN server's port is the service's */
+	reconcile_dest_conf(s, rs, &dc);
 	json_object_begin(j);
 	json_kv_string(j, "address", addr_format(&target, a, sizeof(a)));
-	const struct fwd_dest_info *d = live_dest(live, &target);
+	const struct fwd_dest_info *d = live_dest(live, &dc.addr);
 
 	json_kv_uint(j, "weight", rs->weight);
 	json_kv_uint(j, "effective_weight", d ? d->conf.weight : 0);

@@ -493,6 +493,12 @@ int vrrp_engine_sync(struct vrrp_engine *e, const struct cfg *cfg, char *err, si
 	return 0;
 }
 
+void vrrp_engine_on_change(struct vrrp_engine *e, void (*cb)(void *arg), void *arg)
+{
+	e->on_change = cb;
+	e->on_change_arg = arg;
+}
+
 void vrrp_engine_stop(struct vrrp_engine *e)
 {
 	struct vrrp_inst *in;

@@ -53,6 +53,13 @@ struct vrrp_engine *vrrp_engine_new(struct event_base *base, struct logger *log,
  */
 int vrrp_engine_sync(struct vrrp_engine *e, const struct cfg *cfg, char *err, size_t errlen);
 
+/*
+ * cb(arg) runs after an instance changes state (its sync group has
+ * followed by then), for what follows VRRP outside it: IPVS's connection
+ * sync daemon. One callback; NULL removes it.
+ */
+void vrrp_engine_on_change(struct vrrp_engine *e, void (*cb)(void *arg), void *arg);
+
 /* Stop every instance: masters send priority 0 and release their VIPs. */
 void vrrp_engine_stop(struct vrrp_engine *e);
 /* Notify scripts are still queued or running (the loop must run for them to end). */

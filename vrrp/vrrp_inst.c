@@ -183,6 +183,8 @@ static void fsm_event(struct vrrp_inst *in, enum vrrp_event ev, const struct vrr
 		in->counters.became_master++;
 	vrrp_engine_notify(in->e, in, o.to);
 	vrrp_engine_transition(in->e, in, o.to);
+	if (in->e->on_change)
+		in->e->on_change(in->e->on_change_arg);
 }
 
 void vrrp_inst_event(struct vrrp_inst *in, enum vrrp_event ev)

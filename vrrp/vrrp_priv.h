@@ -83,6 +83,8 @@ struct vrrp_engine {
 	bool notify_running;
 	bool stopping;
 	bool syncing;			/* a sync group is being brought along */
+	void (*on_change)(void *arg);	/* vrrp_engine_on_change */
+	void *on_change_arg;
 };
 
 /* vrrp_notify.c: queue the notify script of in's new state, if it has one. */

@@ -161,6 +161,13 @@ static const struct fwd_ops fake_ops = {
 	.dest_del = f_dst_del, .table = f_table,
 };
 
+/* The same fake, as the kernel's shared table: lvsd owns only its own services. */
+static const struct fwd_ops fake_kernel_ops = {
+	.name = "fake-kernel", .kernel = true, .service_add = f_svc_add,
+	.service_edit = f_svc_edit, .service_del = f_svc_del, .dest_add = f_dst_add,
+	.dest_edit = f_dst_edit, .dest_del = f_dst_del, .table = f_table,
+};
+
 static const char base_yaml[] =
 	"virtual_services:\n"
 	"  - name: web\n"
@@ -192,11 +199,11 @@ static void apply(struct fwd *f, struct logger *lg, const char *yaml,
 		  const char *want, int want_rc)
 {
 	struct fake *k = fake_of(f);
-	struct reconcile_result r;
+	struct reconcile_result r = { 0 };
 	struct cfg *c = cfg_of(yaml);
 
 	k->calls[0] = '\0';
-	assert_int_equal(reconcile(f, c, NULL, lg, &r), want_rc);
+	assert_int_equal(reconcile(f, c, NULL, NULL, lg, &r), want_rc);
 	assert_string_equal(k->calls, want);
 	cfg_free(c);
 }
@@ -270,19 +277,87 @@ static void test_add_remove_servers_and_services(void **state)
 static void test_refusal_is_counted_and_the_rest_goes_in(void **state)
 {
 	struct fwd *f = state[0];
-	struct reconcile_result r;
+	struct reconcile_result r = { 0 };
 	struct cfg *c = cfg_of(base_yaml);
 
 	fake_of(f)->refuse = "dst+";
-	assert_int_equal(reconcile(f, c, NULL, state[1], &r), -1);
+	assert_int_equal(reconcile(f, c, NULL, NULL, state[1], &r), -1);
 	assert_int_equal(r.failures, 3);
 	assert_int_equal(r.services_added, 2);
 	fake_of(f)->refuse = NULL;
 	/* The next pass retries what failed, and only that. */
-	assert_int_equal(reconcile(f, c, NULL, state[1], &r), 0);
+	assert_int_equal(reconcile(f, c, NULL, NULL, state[1], &r), 0);
 	assert_int_equal(r.dests_added, 3);
 	assert_int_equal(r.services_added, 0);
 	cfg_free(c);
+}
+
+static void test_kernel_table_ownership(void **state)
+{
+	struct fwd *f = state[0];
+	struct fake *k = fake_of(f);
+	struct reconcile_result r = { 0 };
+	struct cfg *all = cfg_of(base_yaml), *web_only, *foreign;
+	static const char web_yaml[] =
+		"virtual_services:\n"
+		"  - name: web\n"
+		"    address: 10.0.0.1:80\n"
+		"    real_servers:\n"
+		"      - {address: 10.0.0.11:80, weight: 1}\n"
+		"      - {address: 10.0.0.12:80, weight: 2}\n";
+	static const char foreign_yaml[] =
+		"virtual_services:\n"
+		"  - address: 10.9.9.9:25\n"
+		"    real_servers:\n"
+		"      - {address: 10.9.9.10:25}\n";
+
+	f->ops = &fake_kernel_ops;
+	web_only = cfg_of(web_yaml);
+	foreign = cfg_of(foreign_yaml);
+	/* someone else's service (ipvsadm's) is in the kernel before lvsd */
+	assert_int_equal(reconcile(f, foreign, NULL, NULL, state[1], &r), 0);
+	k->calls[0] = '\0';
+	assert_int_equal(reconcile(f, all, NULL, NULL, state[1], &r), 0);
+	assert_string_equal(k->calls, "svc+ dst+ dst+ svc+ dst+ ");
+	assert_int_equal(k->n, 3);
+	/* a reload that drops dns removes it (prev had it), and only it */
+	k->calls[0] = '\0';
+	assert_int_equal(reconcile(f, web_only, all, NULL, state[1], &r), 0);
+	assert_string_equal(k->calls, "svc- ");
+	assert_int_equal(k->n, 2);
+	/* a later pass without prev: the foreign service still stays */
+	k->calls[0] = '\0';
+	assert_int_equal(reconcile(f, web_only, NULL, NULL, state[1], &r), 0);
+	assert_string_equal(k->calls, "");
+	/* stopping removes lvsd's service only */
+	k->calls[0] = '\0';
+	assert_int_equal(reconcile_remove_owned(f, web_only, state[1]), 1);
+	assert_string_equal(k->calls, "svc- ");
+	assert_int_equal(k->n, 1);
+	assert_int_equal(k->svc[0].conf.key.addr.port, 25);
+	cfg_free(all);
+	cfg_free(web_only);
+	cfg_free(foreign);
+}
+
+static void test_dr_tun_take_the_service_port(void **state)
+{
+	struct fwd *f = state[0];
+	static const char dr_yaml[] =
+		"global: {forwarding_core: ipvs}\n"
+		"virtual_services:\n"
+		"  - address: 10.0.0.1:80\n"
+		"    real_servers:\n"
+		"      - {address: 10.0.0.11:8080, forwarding: dr}\n"
+		"      - {address: 10.0.0.12:8080, forwarding: tun}\n"
+		"      - {address: 10.0.0.13:8080}\n";
+
+	f->ops = &fake_kernel_ops;
+	apply(f, state[1], dr_yaml, "svc+ dst+ dst+ dst+ ", 0);
+	assert_int_equal(fake_of(f)->dest[0][0].conf.addr.port, 80);
+	assert_int_equal(fake_of(f)->dest[0][1].conf.addr.port, 80);
+	assert_int_equal(fake_of(f)->dest[0][2].conf.addr.port, 8080);
+	apply(f, state[1], dr_yaml, "", 0);
 }
 
 /* A view the test steers: per real-server port, its state; sorry on or off. */
@@ -308,11 +383,11 @@ static void apply_view(struct fwd *f, struct logger *lg, const char *yaml,
 		       struct steer *st, const char *want)
 {
 	struct reconcile_view v = { steer_rs, steer_sorry, st };
-	struct reconcile_result r;
+	struct reconcile_result r = { 0 };
 	struct cfg *c = cfg_of(yaml);
 
 	fake_of(f)->calls[0] = '\0';
-	assert_int_equal(reconcile(f, c, &v, lg, &r), 0);
+	assert_int_equal(reconcile(f, c, NULL, &v, lg, &r), 0);
 	assert_string_equal(fake_of(f)->calls, want);
 	cfg_free(c);
 }
@@ -376,6 +451,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_add_remove_servers_and_services, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusal_is_counted_and_the_rest_goes_in, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_health_view_quiesce_remove_sorry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_table_ownership, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dr_tun_take_the_service_port, setup, teardown),
 		cmocka_unit_test(test_persistence_conf),
 	};
 

@@ -1,0 +1,160 @@
+/*
+ * lvsd_ipvs.c - what the daemon does around the kernel's IPVS core, which
+ * the userspace core does not need: the kernel's table is shared, so a
+ * pass every two seconds reads it back and puts right what someone else
+ * changed in lvsd's services; IPVS's connection sync daemon runs as
+ * master while this director is a VRRP master and as backup otherwise;
+ * at stop lvsd takes its services and sync daemon out of the kernel,
+ * unless global.keep_on_stop says to leave them.
+ */
+#include "config.h"
+
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fwd.h"
+#include "lvsd.h"
+#include "reconcile.h"
+#include "vrrp_engine.h"
+
+#define REPAIR_INTERVAL_MS 2000
+
+static bool any_vrrp_master(const struct lvsd *ctx)
+{
+	struct vrrp_status st;
+
+	for (size_t i = 0; ctx->vrrp && vrrp_engine_status(ctx->vrrp, i, &st); i++)
+		if (st.state == VRRP_MASTER)
+			return true;
+	return false;
+}
+
+/* What global.lvs_sync and VRRP ask for: FWD_SYNC_NONE without lvs_sync. */
+static void sync_wanted(const struct lvsd *ctx, struct fwd_sync_conf *want)
+{
+	const struct cfg_lvs_sync *ls = &ctx->cfg->global.lvs_sync;
+
+	memset(want, 0, sizeof(*want));
+	if (!ls->interface)
+		return;
+	want->state = any_vrrp_master(ctx) ? FWD_SYNC_MASTER : FWD_SYNC_BACKUP;
+	snprintf(want->ifname, sizeof(want->ifname), "%s", ls->interface);
+	want->syncid = ls->syncid;
+}
+
+/* An error logged once until it changes or clears: the repair pass retries every 2 s. */
+static void sync_failed(struct lvsd *ctx, const char *err)
+{
+	if (ctx->sync_error && strcmp(ctx->sync_error, err) == 0)
+		return;
+	log_error(&ctx->log, "IPVS connection sync: %s", err);
+	free(ctx->sync_error);
+	ctx->sync_error = strdup(err);
+}
+
+void lvsd_ipvs_sync(struct lvsd *ctx)
+{
+	static const char *const role[] = { "none", "master", "backup" };
+	struct fwd_sync_conf want;
+	char err[256];
+	int rc;
+
+	if (!ctx->fwd || !ctx->fwd->ops->sync_set || ctx->stopping)
+		return;
+	sync_wanted(ctx, &want);
+	/* sync daemons lvsd never started are someone else's */
+	if (want.state == FWD_SYNC_NONE && !ctx->sync_managed)
+		return;
+	rc = ctx->fwd->ops->sync_set(ctx->fwd, &want, err, sizeof(err));
+	if (rc < 0) {
+		sync_failed(ctx, err);
+		return;
+	}
+	free(ctx->sync_error);
+	ctx->sync_error = NULL;
+	ctx->sync_managed = want.state != FWD_SYNC_NONE;
+	if (rc > 0 && want.state == FWD_SYNC_NONE)
+		log_notice(&ctx->log, "IPVS connection sync: stopped (no global.lvs_sync)");
+	else if (rc > 0)
+		log_notice(&ctx->log, "IPVS connection sync: %s daemon on %s, syncid %u (%s)",
+			   role[want.state], want.ifname, want.syncid,
+			   want.state == FWD_SYNC_MASTER ? "a VRRP instance is MASTER"
+							 : "no VRRP instance is MASTER");
+}
+
+static void on_repair(evutil_socket_t fd, short what, void *arg)
+{
+	struct lvsd *ctx = arg;
+
+	(void)fd;
+	(void)what;
+	lvsd_apply_repair(ctx);
+	lvsd_ipvs_sync(ctx);
+}
+
+static void on_sync(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	lvsd_ipvs_sync(arg);
+}
+
+/* VRRP calls this inside a transition: the daemon is switched once the turn ends. */
+static void on_vrrp_change(void *arg)
+{
+	struct lvsd *ctx = arg;
+
+	event_active(ctx->sync_ev, EV_TIMEOUT, 0);
+}
+
+int lvsd_ipvs_start(struct lvsd *ctx)
+{
+	static const struct timeval every = { REPAIR_INTERVAL_MS / 1000,
+					      (REPAIR_INTERVAL_MS % 1000) * 1000 };
+
+	if (!ctx->fwd->ops->kernel) {
+		if (ctx->cfg->global.lvs_sync.interface)
+			log_warning(&ctx->log, "global.lvs_sync: ignored: the %s core has no "
+				    "connection sync (IPVS has)", lvsd_core_name(ctx));
+		return 0;
+	}
+	ctx->repair_ev = event_new(ctx->base, -1, EV_PERSIST, on_repair, ctx);
+	ctx->sync_ev = event_new(ctx->base, -1, 0, on_sync, ctx);
+	if (!ctx->repair_ev || !ctx->sync_ev || event_add(ctx->repair_ev, &every) < 0) {
+		log_error(&ctx->log, "kernel core: cannot set up its timers: out of memory");
+		return -1;
+	}
+	if (ctx->vrrp)
+		vrrp_engine_on_change(ctx->vrrp, on_vrrp_change, ctx);
+	lvsd_ipvs_sync(ctx);
+	return 0;
+}
+
+void lvsd_ipvs_stop(struct lvsd *ctx)
+{
+	static const struct fwd_sync_conf none = { .state = FWD_SYNC_NONE };
+	char err[256];
+	int n;
+
+	if (ctx->repair_ev)
+		event_free(ctx->repair_ev);
+	if (ctx->sync_ev)
+		event_free(ctx->sync_ev);
+	ctx->repair_ev = ctx->sync_ev = NULL;
+	free(ctx->sync_error);
+	ctx->sync_error = NULL;
+	if (!ctx->fwd || !ctx->fwd->ops->kernel || !ctx->cfg)
+		return;
+	if (ctx->cfg->global.keep_on_stop) {
+		log_notice(&ctx->log, "keep_on_stop: lvsd's virtual services%s stay in the kernel",
+			   ctx->sync_managed ? " and its sync daemon" : "");
+		return;
+	}
+	n = reconcile_remove_owned(ctx->fwd, ctx->cfg, &ctx->log);
+	if (n >= 0)
+		log_notice(&ctx->log, "removed lvsd's %d virtual service(s) from the kernel", n);
+	if (ctx->sync_managed && ctx->fwd->ops->sync_set(ctx->fwd, &none, err, sizeof(err)) < 0)
+		log_error(&ctx->log, "IPVS connection sync: %s", err);
+}
