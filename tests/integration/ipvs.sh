@@ -337,7 +337,10 @@ like "$CTL_OUT" "^TCP  *[0-9]+:[0-9]+ +ESTABLISHED +$CLIENT:[0-9]+ +$VIP:80 +10\
 # (the expiry column moves between the two reads)
 is "$(awk '{ $2 = ""; print }' <<<"$CTL_OUT")" "$(ipvs -Lnc | awk '{ $2 = ""; print }')" \
 	"lvsctl list --conns prints what ipvsadm -Lnc prints (but for the expiry, which moves)"
-conns_before=$(ipvs -Ln --stats --exact | awk -v s="$VIP:80" '$2 == s { print $3 }')
+# The held connection is the service's 9th: wait for the fold that counts it.
+nat_conns() { ipvs -Ln --stats --exact | awk -v s="$VIP:80" '$2 == s { print $3 }'; }
+wait_output 8 9 nat_conns >/dev/null
+conns_before=$(nat_conns)
 write_ipvs_config 4
 lines=$(wc -l <"$LOG")
 ctl reload
