@@ -32,6 +32,8 @@ struct checker {
 	struct check_probe probe;
 	bool running;			/* a probe is in flight */
 	bool overdue;			/* a tick came while it was: probe when it ends */
+	bool armed;			/* the first probe's time is set */
+	uint64_t first_us;		/* its random delay within the first interval */
 	/*
 	 * first: the random first delay (libevent's heap, once); tick: every
 	 * interval after it, persistent, so libevent itself keeps the fixed
@@ -246,14 +248,31 @@ static void tick_anchor(struct checker *c, uint64_t *now)
 	event_add(&c->tick, c->tick_tv);
 }
 
-/* The first probe, at its random point of the first interval. */
+/*
+ * Armed from the loop's first turn after the checker was made, then the
+ * first probe, at its random point of the first interval. The schedule
+ * starts when the loop runs, not when the checker is made: what the
+ * daemon does in between (programming 10,000 real servers at startup)
+ * would make the first probes late.
+ */
 static void on_first(evutil_socket_t fd, short what, void *arg)
 {
 	struct checker *c = arg;
-	uint64_t now = mono_us(), late = now > c->due_us ? now - c->due_us : 0;
+	uint64_t now, late;
 
 	(void)fd;
 	(void)what;
+	if (!c->armed) {
+		struct timeval tv = tv_of_us(c->first_us);
+
+		c->armed = true;
+		event_base_update_cache_time(c->env->base);
+		c->due_us = mono_us() + c->first_us;
+		event_add(&c->first, &tv);
+		return;
+	}
+	now = mono_us();
+	late = now > c->due_us ? now - c->due_us : 0;
 	tick_anchor(c, &now);
 	probe_start(c, now, late);
 }
@@ -332,7 +351,7 @@ static void checker_timeouts(struct checker *c)
 struct checker *checker_new(const struct checker_args *a, char *err, size_t errlen)
 {
 	struct checker *c = calloc(1, sizeof(*c));
-	uint64_t interval_us = (uint64_t)a->conf->interval * 1000u, first;
+	uint64_t interval_us = (uint64_t)a->conf->interval * 1000u;
 
 	if (!c || !(c->label = strdup(a->label ? a->label : "?"))) {
 		free(c);
@@ -359,11 +378,8 @@ struct checker *checker_new(const struct checker_args *a, char *err, size_t errl
 		return NULL;
 	}
 	checker_timeouts(c);
-	first = interval_us ? splitmix64(a->seed) % interval_us : 0;
-	c->due_us = mono_us() + first;
-	struct timeval tv = tv_of_us(first);
-
-	event_add(&c->first, &tv);
+	c->first_us = interval_us ? splitmix64(a->seed) % interval_us : 0;
+	event_active(&c->first, EV_TIMEOUT, 0);		/* armed from the loop */
 	return c;
 }
 

@@ -308,7 +308,7 @@ static int tcp_connect_result(struct tcp_run *run, short what)
 	 * Writable alone is a connect that worked; an error or hang-up comes
 	 * as read and write together (or read comes with data: ask then).
 	 */
-	if (!err && what == EV_WRITE)
+	if (!err && (what & (EV_READ | EV_WRITE)) == EV_WRITE)	/* libevent adds EV_ET */
 		return 0;
 	if (!err && getsockopt(run->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;

@@ -527,6 +527,29 @@ static void test_overrun_probes_back_to_back(void **state)
 	assert_prefix(checker_last(f->c), "fail: timeout after 0.1s waiting for the reply");
 }
 
+/*
+ * The schedule starts when the loop runs: a checker made 300 ms before
+ * the loop turns (a daemon's start programming its table) is not late.
+ */
+static void test_schedule_starts_with_the_loop(void **state)
+{
+	struct fx *f = *state;
+	struct timespec block = { 0, 300 * 1000 * 1000 };
+	char addr[64], err[256] = "";
+
+	f->conf = conf_of(CHECK_TCP);
+	serve(f, TSRV_SILENT, NULL, NULL);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", tsrv_port(f->srv));
+	f->c = start_at(f, &f->conf, addr, err, sizeof(err));
+	assert_non_null(f->c);
+	nanosleep(&block, NULL);
+	for (uint64_t end = now_ms() + 3000; checker_probes(f->c) < 3 && now_ms() < end;)
+		run_for(f, 20);
+	assert_true(checker_probes(f->c) >= 3);
+	if (checker_late_max_ms(f->c) >= 100)
+		fail_msg("a probe started %llu ms late", (unsigned long long)checker_late_max_ms(f->c));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -535,6 +558,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_never_completes_a_handshake, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overrun_probes_back_to_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schedule_starts_with_the_loop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_status_503, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_wrong_body, setup, teardown),
