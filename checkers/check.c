@@ -37,13 +37,18 @@ struct checker {
 	/*
 	 * first: the random first delay (libevent's heap, once); tick: every
 	 * interval after it, persistent, so libevent itself keeps the fixed
-	 * rate; deadline: each probe's timeout; kick: an overdue probe. tick
-	 * and deadline use libevent's common timeouts (one queue per
-	 * duration instead of 20,000 entries in the heap).
+	 * rate, on libevent's common timeout for the interval (one queue,
+	 * in order, instead of 10,000 entries in the heap); deadline: each
+	 * probe's timeout, in the heap, which then holds only the probes in
+	 * flight. (Not a common timeout: when the timeout equals the
+	 * interval libevent would put both in one queue, and each tick,
+	 * inserted in order, would walk past every deadline added after
+	 * it.) kick: an overdue probe.
 	 */
 	struct event first, tick, deadline, kick;
-	const struct timeval *tick_tv, *deadline_tv;
-	struct timeval tick_plain, deadline_plain;	/* if the base has no common timeout left */
+	const struct timeval *tick_tv;
+	struct timeval tick_plain;	/* tick_tv if the base has no common timeout left */
+	struct timeval deadline_tv;
 	uint64_t due_us;		/* when the next tick is due */
 	uint64_t started_us;		/* when the probe in flight started */
 	uint64_t probes, late_max_us;
@@ -229,7 +234,7 @@ static void probe_start(struct checker *c, uint64_t now, uint64_t late_us)
 	p->step = 0;
 	p->run = NULL;
 	p->phase = "connecting";
-	event_add(&c->deadline, c->deadline_tv);
+	event_add(&c->deadline, &c->deadline_tv);
 	why[0] = '\0';
 	if (p->transport->start(p, why, sizeof(why)) < 0)
 		probe_finish(c, false, why[0] ? why : "cannot start the probe");
@@ -333,19 +338,16 @@ static int checker_prepare(struct checker *c, char *err, size_t errlen)
 	return 0;
 }
 
-/* The interval's and the timeout's common timeouts (plain ones if the base has no room left). */
+/* The interval's common timeout (a plain one if the base has no room left), the timeout. */
 static void checker_timeouts(struct checker *c)
 {
 	struct event_base *base = c->env->base;
 
 	c->tick_plain = tv_of_us((uint64_t)c->conf->interval * 1000u);
-	c->deadline_plain = tv_of_us((uint64_t)c->conf->timeout * 1000u);
+	c->deadline_tv = tv_of_us((uint64_t)c->conf->timeout * 1000u);
 	c->tick_tv = event_base_init_common_timeout(base, &c->tick_plain);
-	c->deadline_tv = event_base_init_common_timeout(base, &c->deadline_plain);
 	if (!c->tick_tv)
 		c->tick_tv = &c->tick_plain;
-	if (!c->deadline_tv)
-		c->deadline_tv = &c->deadline_plain;
 }
 
 struct checker *checker_new(const struct checker_args *a, char *err, size_t errlen)
