@@ -23,8 +23,9 @@
 #   - the real servers: N listeners, ports BASE..BASE+N-1, in one nginx with
 #     one worker (as in bench/checks.sh: `stream` "ok" for tcp, `return 200`
 #     for http), logging each connection or request it serves;
-#   - lvsd: one virtual service (127.0.0.1:BASE-2, userspace core) with the
-#     N real servers, `check: {type: tcp|http, interval: 1, timeout: 1,
+#   - lvsd: one virtual service (127.0.0.1:BASE-2; its forwarding core is
+#     LVSD_CORE: userspace by default, or ipvs, the kernel's like
+#     keepalived's; its checks are the same either way) with the N real servers, `check: {type: tcp|http, interval: 1, timeout: 1,
 #     rise: 2, fall: 3}` (http: `path: /`);
 #   - keepalived -C (checkers only): one virtual_server (10.255.0.1:80, NAT,
 #     rr) with the same N real servers, `delay_loop 1`, and per server
@@ -45,8 +46,8 @@
 # (probes/s well under N, or its CPU near 100% of the VM's core), the run
 # says so: lower N (the ratio is what matters; say which N in RESULTS).
 #
-# Environment: N=1000 BASE_PORT=20000 REPS=1 WINDOW=30 WARMUP=10
-#   TYPES="tcp http" CHECKERS="keepalived lvsd" KEEP=DIR (keep the VM's
+# Environment: N=400 BASE_PORT=20000 REPS=1 WINDOW=30 WARMUP=10
+#   TYPES="tcp http" CHECKERS="keepalived lvsd" LVSD_CORE=userspace KEEP=DIR (keep the VM's
 #   work files) and the VM's own settings (VM_SMP=1, VM_MEM=1G, VM_TIMEOUT:
 #   computed from the above unless set).
 # It writes nothing into the source tree.
@@ -54,13 +55,14 @@
 set -u
 export LC_ALL=C
 
-N=${N:-1000}
+N=${N:-400}
 BASE=${BASE_PORT:-20000}
 REPS=${REPS:-1}
 WINDOW=${WINDOW:-30}
 WARMUP=${WARMUP:-10}
 TYPES=${TYPES:-tcp http}
 CHECKERS=${CHECKERS:-keepalived lvsd}
+LVSD_CORE=${LVSD_CORE:-userspace}
 KEEP=${KEEP:-}
 READY_WAIT=${READY_WAIT:-120}	# seconds for a checker to be ready (emulated: slow)
 LAST=$((BASE + N - 1))
@@ -169,7 +171,7 @@ start_lvsd()
 	[ "$type" = http ] && http=", path: /"
 	{
 		printf 'global:\n  router_id: bench\n  log_file: %s/lvsd.log\n  log_level: warning\n' "$d"
-		printf '  control_socket: %s/lvsd.sock\n  forwarding_core: userspace\n' "$d"
+		printf '  control_socket: %s/lvsd.sock\n  forwarding_core: %s\n' "$d" "$LVSD_CORE"
 		printf 'virtual_services:\n  - name: checks\n    address: 127.0.0.1:%d\n' "$VIP_PORT"
 		printf '    protocol: tcp\n    scheduler: rr\n'
 		printf '    check: {type: %s, interval: 1, timeout: 1, rise: 2, fall: 3%s}\n' "$type" "$http"
@@ -178,7 +180,12 @@ start_lvsd()
 	} >"$d/lvsd-$type.yaml"
 	"$LVSD" -n -f "$d/lvsd-$type.yaml" -p "$d/lvsd.pid" -S "$d/lvsd.sock" >>"$d/out" 2>&1 &
 	CPIDS=($!)
-	wait_ports "$VIP_PORT" "$VIP_PORT" || die "lvsd did not start: $(tail -n 5 "$d/out")"
+	if [ "$LVSD_CORE" = userspace ]; then
+		wait_ports "$VIP_PORT" "$VIP_PORT" || die "lvsd did not start: $(tail -n 5 "$d/out")"
+	else
+		for _ in $(seq 300); do [ -S "$d/lvsd.sock" ] && break; sleep 0.1; done
+		[ -S "$d/lvsd.sock" ] || die "lvsd did not start: $(tail -n 5 "$d/out")"
+	fi
 }
 
 start_keepalived()
@@ -322,7 +329,7 @@ guest()
 	done
 	{
 		echo "health checks of $N real servers on 127.0.0.1 inside the test VM, every 1 s (timeout 1 s):"
-		echo "lvsd against keepalived $(keepalived -v 2>&1 | head -n1 | cut -d' ' -f2) (-C, kernel IPVS);" \
+		echo "lvsd ($LVSD_CORE core) against keepalived $(keepalived -v 2>&1 | head -n1 | cut -d' ' -f2) (-C, kernel IPVS);" \
 		     "kernel $(uname -r), $(nproc) CPU(s); medians of $REPS run(s) of ${WINDOW}s after ${WARMUP}s"
 		for type in $TYPES; do
 			echo
@@ -378,6 +385,7 @@ done
 for c in $CHECKERS; do
 	case $c in keepalived|lvsd) ;; *) die "unknown checker '$c' in CHECKERS (keepalived, lvsd)" ;; esac
 done
+case $LVSD_CORE in userspace|ipvs) ;; *) die "LVSD_CORE is userspace or ipvs, not '$LVSD_CORE'" ;; esac
 missing=()
 for t in keepalived:keepalived nginx:nginx-light jq:jq ipvsadm:ipvsadm ss:iproute2; do
 	command -v "${t%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${t%%:*}" ] || missing+=("${t#*:}")
@@ -400,7 +408,7 @@ export VM_TIMEOUT
 say "lvsd health checks against keepalived in the VM: $(date -u '+%Y-%m-%d %H:%M UTC'), N=$N," \
     "TYPES='$TYPES' REPS=$REPS WINDOW=${WINDOW}s WARMUP=${WARMUP}s, VM_TIMEOUT=${VM_TIMEOUT}s"
 vm_run env N="$N" BASE_PORT="$BASE" REPS="$REPS" WINDOW="$WINDOW" WARMUP="$WARMUP" \
-	TYPES="$TYPES" CHECKERS="$CHECKERS" KEEP="$KEEP" READY_WAIT="$READY_WAIT" \
+	TYPES="$TYPES" CHECKERS="$CHECKERS" KEEP="$KEEP" READY_WAIT="$READY_WAIT" LVSD_CORE="$LVSD_CORE" \
 	bash "$SELF" --guest "$BUILD" "$T/out"
 rc=$?
 [ -n "$KEEP" ] && mkdir -p "$KEEP" && cp -r "$T/out"/. "$KEEP"/ && say "kept in $KEEP"
