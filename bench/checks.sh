@@ -41,11 +41,12 @@
 #   - with perf (PROFILE=1), outside the measured runs: each checker's
 #     system calls per probe, and where its CPU time goes.
 # Three things to know when reading the figures:
-#   - HAProxy's tcp check is invisible to the servers: it turns TCP_QUICKACK
-#     off before connect(), so the handshake's last ACK waits for data that
-#     never comes, and closes with a RST (SO_LINGER 0) once the SYN-ACK is
-#     in: the server never accepts, and nginx logs nothing (its cells are
-#     "-"). lvsd completes the handshake and closes with a FIN.
+#   - A tcp check is invisible to the servers, HAProxy's and lvsd's alike:
+#     each turns TCP_QUICKACK off before connect(), so the handshake's last
+#     ACK waits for data that never comes, and closes with a RST (SO_LINGER
+#     0) once the SYN-ACK is in: the server never accepts, and nginx logs
+#     nothing (its cells are "-"). (lvsd before 2026-12-02 completed the
+#     handshake and closed with a FIN.)
 #   - On loopback the kernel's work for the server's half of a connection
 #     (answering the SYN, the FIN) runs partly inside the checker's own
 #     system calls and is counted in its CPU time, for both checkers.
@@ -61,8 +62,8 @@
 # CPU 0.
 #
 # Not here: keepalived. Its checkers (its healthcheckers child) need a
-# kernel with IPVS to start their virtual servers; this machine has none,
-# and the VM with kernel IPVS (DESIGN.md, "Test lab") does not exist yet.
+# kernel with IPVS to start their virtual servers; this machine has none:
+# bench/checks_vm.sh measures lvsd against it inside the test VM.
 #
 # Environment: N=10000 BASE_PORT=20000 REPS=3 WINDOW=30 WARMUP=5
 #   TYPES="tcp http" CHECKERS="haproxy lvsd" PROFILE=1 PIN=1 NOISE=25
@@ -659,7 +660,7 @@ profile()
 	echo "$c, $type: time under each system call$( [ "$c" = lvsd ] && echo " and lvsd or libevent function") (children)"
 	perf report -i "$data" --children --sort sym --stdio -g none 2>/dev/null |
 		awk -v lvsd="$( [ "$c" = lvsd ] && echo 1 || echo 0 )" '/^ *[0-9.]+%/ && ($0 ~ /__x64_sys_/ ||
-		     (lvsd && $0 ~ /\[\.\] (on_|stream_|check|probe_|schedule_|http_|event_|evmap|bufferevent|evbuffer|malloc|free|calloc|json_|status_)/)) {
+		     (lvsd && $0 ~ /\[\.\] (on_|stream_|tcp_|check|probe_|tick_|http_|event_|evmap|bufferevent|evbuffer|malloc|free|calloc|json_|status_)/)) {
 			pct = $1; $1 = ""; $2 = ""; $3 = ""; sub(/^ +/, "")
 			if (!seen[$1]++ && pct + 0 >= 0.5) printf "  %8s  %s\n", pct, $0 }' |
 		head -n 40

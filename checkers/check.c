@@ -31,12 +31,33 @@ struct checker {
 	char *label;
 	struct check_probe probe;
 	bool running;			/* a probe is in flight */
-	struct event next, deadline;
-	uint64_t due_us;		/* when the next probe is due */
+	bool overdue;			/* a tick came while it was: probe when it ends */
+	bool armed;			/* the first probe's time is set */
+	uint64_t first_us;		/* its random delay within the first interval */
+	/*
+	 * first: the random first delay (libevent's heap, once); tick: every
+	 * interval after it, persistent, so libevent itself keeps the fixed
+	 * rate, on libevent's common timeout for the interval (one queue,
+	 * in order, instead of 10,000 entries in the heap); deadline: each
+	 * probe's timeout, in the heap, which then holds only the probes in
+	 * flight. (Not a common timeout: when the timeout equals the
+	 * interval libevent would put both in one queue, and each tick,
+	 * inserted in order, would walk past every deadline added after
+	 * it.) kick: an overdue probe.
+	 */
+	struct event first, tick, deadline, kick;
+	const struct timeval *tick_tv;
+	struct timeval tick_plain;	/* tick_tv if the base has no common timeout left */
+	struct timeval deadline_tv;
+	uint64_t due_us;		/* when the next tick is due */
 	uint64_t started_us;		/* when the probe in flight started */
 	uint64_t probes, late_max_us;
 	bool up;
 	uint32_t passes, failures;	/* in a row */
+	/* The last result, formatted only when asked (10,000 probes a second are not). */
+	bool last_set, last_up, last_fresh;
+	uint64_t last_us;
+	char last_detail[CHECK_DETAIL_MAX];
 	char last[CHECK_DETAIL_MAX + 48];
 	char reason[CHECK_DETAIL_MAX];
 	void (*on_change)(void *arg, struct checker *c);
@@ -111,19 +132,6 @@ struct lvs_addr check_target(const struct cfg_check *conf, const struct lvs_addr
 
 /* ---- one probe ------------------------------------------------------------- */
 
-static void schedule_next(struct checker *c)
-{
-	uint64_t now = mono_us(), interval = (uint64_t)c->conf->interval * 1000u;
-
-	/* Fixed rate from the schedule, not from when the last probe ended. */
-	c->due_us += interval;
-	if (c->due_us < now)
-		c->due_us = now;
-	struct timeval tv = tv_of_us(c->due_us - now);
-
-	event_add(&c->next, &tv);
-}
-
 static void note_transition(struct checker *c, bool up, const char *detail)
 {
 	c->up = up;
@@ -136,18 +144,26 @@ static void note_transition(struct checker *c, bool up, const char *detail)
 			    detail, c->failures);
 }
 
-/* A probe's end, whoever ended it: count it, maybe change state, schedule the next. */
+static void note_last(struct checker *c, bool up, const char *detail)
+{
+	size_t n = strnlen(detail, sizeof(c->last_detail) - 1);
+
+	memcpy(c->last_detail, detail, n);
+	c->last_detail[n] = '\0';
+	c->last_set = true;
+	c->last_up = up;
+	c->last_us = mono_us() - c->started_us;
+	c->last_fresh = false;
+}
+
+/* A probe's end, whoever ended it: count it, maybe change state. */
 static void probe_finish(struct checker *c, bool up, const char *detail)
 {
-	double ms = (double)(mono_us() - c->started_us) / 1000.0;
 	bool changed = false;
 
 	c->running = false;
 	event_del(&c->deadline);
-	if (up)
-		snprintf(c->last, sizeof(c->last), "ok: %s in %.1fms", detail, ms);
-	else
-		snprintf(c->last, sizeof(c->last), "fail: %s", detail);
+	note_last(c, up, detail);
 	if (up) {
 		c->failures = 0;
 		if (c->passes < UINT32_MAX)
@@ -159,12 +175,20 @@ static void probe_finish(struct checker *c, bool up, const char *detail)
 			c->failures++;
 		changed = c->up && c->failures >= c->conf->fall;
 	}
-	log_debug(c->env->log, "check %s: %s", c->label, c->last);
+	if (c->env->log->level >= LOG_LVL_DEBUG)
+		log_debug(c->env->log, "check %s: %s", c->label, checker_last(c));
 	if (changed)
 		note_transition(c, up, detail);
-	schedule_next(c);
+	/* The tick that came while this probe ran: its probe starts now, from the loop. */
+	if (c->overdue)
+		event_active(&c->kick, EV_TIMEOUT, 0);
 	if (changed && c->on_change)
 		c->on_change(c->arg, c);
+}
+
+void check_probe_end(struct check_probe *p, bool up, const char *detail)
+{
+	probe_finish(p->owner, up, detail);
 }
 
 void check_probe_done(struct check_probe *p, bool up, const char *fmt, ...)
@@ -194,29 +218,100 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	probe_finish(c, false, detail);
 }
 
-static void on_next(evutil_socket_t fd, short what, void *arg)
+/* Start a probe now: late_us is how far behind its schedule. */
+static void probe_start(struct checker *c, uint64_t now, uint64_t late_us)
 {
-	struct checker *c = arg;
 	struct check_probe *p = &c->probe;
-	struct timeval tv = tv_of_us((uint64_t)c->conf->timeout * 1000u);
 	char why[CHECK_DETAIL_MAX];
-	uint64_t now = mono_us();
 
-	(void)fd;
-	(void)what;
-	if (now > c->due_us && now - c->due_us > c->late_max_us)
-		c->late_max_us = now - c->due_us;
+	if (late_us > c->late_max_us)
+		c->late_max_us = late_us;
 	c->probes++;
 	c->started_us = now;
 	c->running = true;
+	c->overdue = false;
 	p->conf = c->conf;
 	p->step = 0;
 	p->run = NULL;
 	p->phase = "connecting";
-	event_add(&c->deadline, &tv);
+	event_add(&c->deadline, &c->deadline_tv);
 	why[0] = '\0';
 	if (p->transport->start(p, why, sizeof(why)) < 0)
 		probe_finish(c, false, why[0] ? why : "cannot start the probe");
+}
+
+/*
+ * (Re)start the ticks one interval from now. libevent times them from its
+ * cached clock, which may be behind by the loop's work so far: it is
+ * brought to now first, so that due_us and libevent agree.
+ */
+static void tick_anchor(struct checker *c, uint64_t *now)
+{
+	event_base_update_cache_time(c->env->base);
+	*now = mono_us();
+	c->due_us = *now + (uint64_t)c->conf->interval * 1000u;
+	event_add(&c->tick, c->tick_tv);
+}
+
+/*
+ * Armed from the loop's first turn after the checker was made, then the
+ * first probe, at its random point of the first interval. The schedule
+ * starts when the loop runs, not when the checker is made: what the
+ * daemon does in between (programming 10,000 real servers at startup)
+ * would make the first probes late.
+ */
+static void on_first(evutil_socket_t fd, short what, void *arg)
+{
+	struct checker *c = arg;
+	uint64_t now, late;
+
+	(void)fd;
+	(void)what;
+	if (!c->armed) {
+		struct timeval tv = tv_of_us(c->first_us);
+
+		c->armed = true;
+		event_base_update_cache_time(c->env->base);
+		c->due_us = mono_us() + c->first_us;
+		event_add(&c->first, &tv);
+		return;
+	}
+	now = mono_us();
+	late = now > c->due_us ? now - c->due_us : 0;
+	tick_anchor(c, &now);
+	probe_start(c, now, late);
+}
+
+/* Every interval after the first: libevent re-adds the tick a fixed interval on. */
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct checker *c = arg;
+	uint64_t now = mono_us(), due = c->due_us, interval = (uint64_t)c->conf->interval * 1000u;
+	uint64_t late = now > due ? now - due : 0;
+
+	(void)fd;
+	(void)what;
+	c->due_us += interval;
+	/* More than an interval behind (the loop stalled): libevent has given up
+	 * the old schedule, and so do we. */
+	if (late > interval)
+		tick_anchor(c, &now);
+	if (c->running) {
+		c->overdue = true;	/* the probe in flight overran the interval */
+		return;
+	}
+	probe_start(c, now, late);
+}
+
+/* An overdue probe: behind because its predecessor ran long, not because the loop did. */
+static void on_kick(evutil_socket_t fd, short what, void *arg)
+{
+	struct checker *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->overdue && !c->running)
+		probe_start(c, mono_us(), 0);
 }
 
 /* ---- the checker's life ---------------------------------------------------------- */
@@ -243,10 +338,22 @@ static int checker_prepare(struct checker *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* The interval's common timeout (a plain one if the base has no room left), the timeout. */
+static void checker_timeouts(struct checker *c)
+{
+	struct event_base *base = c->env->base;
+
+	c->tick_plain = tv_of_us((uint64_t)c->conf->interval * 1000u);
+	c->deadline_tv = tv_of_us((uint64_t)c->conf->timeout * 1000u);
+	c->tick_tv = event_base_init_common_timeout(base, &c->tick_plain);
+	if (!c->tick_tv)
+		c->tick_tv = &c->tick_plain;
+}
+
 struct checker *checker_new(const struct checker_args *a, char *err, size_t errlen)
 {
 	struct checker *c = calloc(1, sizeof(*c));
-	uint64_t interval_us = (uint64_t)a->conf->interval * 1000u, first;
+	uint64_t interval_us = (uint64_t)a->conf->interval * 1000u;
 
 	if (!c || !(c->label = strdup(a->label ? a->label : "?"))) {
 		free(c);
@@ -264,17 +371,17 @@ struct checker *checker_new(const struct checker_args *a, char *err, size_t errl
 	c->probe.owner = c;
 	c->probe.real_server = a->real_server;
 	c->probe.target = check_target(a->conf, &a->real_server);
-	event_assign(&c->next, a->env->base, -1, 0, on_next, c);
+	event_assign(&c->first, a->env->base, -1, 0, on_first, c);
+	event_assign(&c->tick, a->env->base, -1, EV_PERSIST, on_tick, c);
 	event_assign(&c->deadline, a->env->base, -1, 0, on_deadline, c);
+	event_assign(&c->kick, a->env->base, -1, 0, on_kick, c);
 	if (checker_prepare(c, err, errlen) < 0) {
 		checker_free(c);
 		return NULL;
 	}
-	first = interval_us ? splitmix64(a->seed) % interval_us : 0;
-	c->due_us = mono_us() + first;
-	struct timeval tv = tv_of_us(first);
-
-	event_add(&c->next, &tv);
+	checker_timeouts(c);
+	c->first_us = interval_us ? splitmix64(a->seed) % interval_us : 0;
+	event_active(&c->first, EV_TIMEOUT, 0);		/* armed from the loop */
 	return c;
 }
 
@@ -287,8 +394,10 @@ void checker_free(struct checker *c)
 	p = &c->probe;
 	if (c->running && p->transport)
 		p->transport->cancel(p);
-	event_del(&c->next);
+	event_del(&c->first);
+	event_del(&c->tick);
 	event_del(&c->deadline);
+	event_del(&c->kick);
 	if (p->proto && p->proto->release && p->proto_state)
 		p->proto->release(p->proto_state);
 	if (p->transport && p->transport->release && p->transport_state)
@@ -302,8 +411,16 @@ bool checker_is_up(const struct checker *c)
 	return c->up;
 }
 
-const char *checker_last(const struct checker *c)
+const char *checker_last(struct checker *c)
 {
+	if (c->last_set && !c->last_fresh) {
+		if (c->last_up)
+			snprintf(c->last, sizeof(c->last), "ok: %s in %.1fms", c->last_detail,
+				 (double)c->last_us / 1000.0);
+		else
+			snprintf(c->last, sizeof(c->last), "fail: %s", c->last_detail);
+		c->last_fresh = true;
+	}
 	return c->last;
 }
 

@@ -84,6 +84,8 @@ struct check_probe {
  */
 void check_probe_done(struct check_probe *p, bool up, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same with the detail as it is (no formatting: the common, cheap case). */
+void check_probe_end(struct check_probe *p, bool up, const char *detail);
 
 /* ---- transports: check_stream.c (tcp, tls), check_dgram.c (udp), check_script.c */
 
@@ -104,6 +106,18 @@ struct check_transport {
 };
 
 extern const struct check_transport check_tcp_transport;
+
+/*
+ * For the stream transports (check_tcp.c): a non-blocking socket with
+ * connect() begun toward target; we_speak_first turns TCP_QUICKACK off so
+ * that the handshake's last ACK rides on our first bytes (or, for a bare
+ * tcp check, is never sent). The fd, with *connect_err set if connect()
+ * failed at once; or -1 with why.
+ */
+int check_tcp_connect(const struct lvs_addr *target, bool we_speak_first, int *connect_err,
+		      char *why, size_t whylen);
+/* Close a probe's socket with a reset (SO_LINGER 0): no TIME_WAIT on either side. */
+void check_tcp_abort(int fd);
 extern const struct check_transport check_tls_transport;
 extern const struct check_transport check_udp_transport;
 extern const struct check_transport check_script_transport;
@@ -179,7 +193,7 @@ struct checker *checker_new(const struct checker_args *a, char *err, size_t errl
 void checker_free(struct checker *c);
 bool checker_is_up(const struct checker *c);
 /* The last probe's result: "ok: 200 in 1.2ms", "fail: http status 503"; "" before the first. */
-const char *checker_last(const struct checker *c);
+const char *checker_last(struct checker *c);	/* formats it when asked */
 /* Why it last changed state (the failing or passing result's detail); "" if never. */
 const char *checker_reason(const struct checker *c);
 /* Probes run so far; the most any of them started behind its schedule, in ms. */

@@ -1,7 +1,9 @@
 /*
- * check_stream.c - the tcp and tls transports: connect to the target,
- * shake hands (tls), send the protocol's request, and feed the reply to
- * the protocol's judge until it decides.
+ * check_stream.c - the tls transport: connect to the target, shake
+ * hands, send the protocol's request, and feed the reply to the
+ * protocol's judge until it decides. (Plain tcp, the common case, has
+ * its own leaner transport: check_tcp.c, whose socket set-up and reset
+ * this one shares.)
  *
  * The connect is done by hand (a non-blocking connect() and one write
  * event) so that its error is the socket's own, read with SO_ERROR, and
@@ -40,7 +42,7 @@ static const char phase_waiting[] = "waiting for the reply";
 /* One probe in flight: p->run. */
 struct stream_run {
 	struct check_probe *p;
-	const struct check_tls *tls;	/* NULL: plain tcp */
+	const struct check_tls *tls;
 	evutil_socket_t fd;		/* ours until a bufferevent owns it; -1 then */
 	int connect_err;		/* connect() failed at once with this */
 	struct event *connecting;	/* the socket becoming writable: connected */
@@ -52,10 +54,16 @@ static void stream_free(struct stream_run *run)
 {
 	if (run->connecting)
 		event_free(run->connecting);
-	if (run->bev)
-		bufferevent_free(run->bev);	/* closes the socket, frees the SSL */
-	else if (run->fd >= 0)
-		close(run->fd);
+	if (run->bev) {
+		/* A reset, as check_tcp_abort() does, then the socket is closed with the SSL. */
+		const struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+		(void)setsockopt(bufferevent_getfd(run->bev), SOL_SOCKET, SO_LINGER, &lg,
+				 sizeof(lg));
+		bufferevent_free(run->bev);
+	} else {
+		check_tcp_abort(run->fd);
+	}
 	free(run);
 }
 
@@ -153,10 +161,10 @@ static void stream_on_write(struct bufferevent *bev, void *arg)
 		run->p->phase = phase_waiting;
 }
 
-/* A read or write error in words: OpenSSL's reason first, for a TLS stream. */
+/* A read or write error in words: OpenSSL's reason first. */
 static const char *stream_error(struct stream_run *run, int err, char *buf, size_t len)
 {
-	unsigned long e = run->tls ? bufferevent_get_openssl_error(run->bev) : 0;
+	unsigned long e = bufferevent_get_openssl_error(run->bev);
 
 	if (e)
 		return check_tls_reason(e, buf, len);
@@ -191,25 +199,20 @@ static void stream_on_event(struct bufferevent *bev, short what, void *arg)
 			   stream_error(run, err, why, sizeof(why)));
 }
 
-/* Hand the connected socket to a bufferevent: plain, or TLS in its handshake. */
+/* Hand the connected socket to an OpenSSL bufferevent, in its handshake. */
 static void stream_wrap(struct stream_run *run)
 {
 	struct check_probe *p = run->p;
 	const int opts = BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS;
 	char why[CHECK_DETAIL_MAX];
-	SSL *ssl = NULL;
+	SSL *ssl = check_tls_session(run->tls, &p->target, why, sizeof(why));
 
-	if (run->tls) {
-		ssl = check_tls_session(run->tls, &p->target, why, sizeof(why));
-		if (!ssl) {
-			stream_end(run, false, "%s", why);
-			return;
-		}
-		run->bev = bufferevent_openssl_socket_new(p->env->base, run->fd, ssl,
-							  BUFFEREVENT_SSL_CONNECTING, opts);
-	} else {
-		run->bev = bufferevent_socket_new(p->env->base, run->fd, opts);
+	if (!ssl) {
+		stream_end(run, false, "%s", why);
+		return;
 	}
+	run->bev = bufferevent_openssl_socket_new(p->env->base, run->fd, ssl,
+						  BUFFEREVENT_SSL_CONNECTING, opts);
 	if (!run->bev) {
 		SSL_free(ssl);
 		stream_end(run, false, "out of memory for the connection");
@@ -217,10 +220,6 @@ static void stream_wrap(struct stream_run *run)
 	}
 	run->fd = -1;
 	bufferevent_setcb(run->bev, stream_on_read, stream_on_write, stream_on_event, run);
-	if (!run->tls) {
-		stream_send_request(run);
-		return;
-	}
 	bufferevent_openssl_set_allow_dirty_shutdown(run->bev, 1);
 	p->phase = phase_handshake;
 	bufferevent_enable(run->bev, EV_READ | EV_WRITE);
@@ -245,37 +244,25 @@ static void stream_on_connect(evutil_socket_t fd, short what, void *arg)
 	}
 	event_free(run->connecting);
 	run->connecting = NULL;
-	if (!run->p->proto && !run->tls) {
-		stream_end(run, true, "connected");
-		return;
-	}
 	stream_wrap(run);
 }
 
 static int stream_start(struct check_probe *p, char *why, size_t whylen)
 {
 	struct stream_run *run = calloc(1, sizeof(*run));
-	struct sockaddr_storage ss;
-	socklen_t sslen = addr_to_sockaddr(&p->target, &ss);
-	bool at_once;
-	int rc;
 
 	if (!run) {
 		snprintf(why, whylen, "out of memory for a probe");
 		return -1;
 	}
 	run->p = p;
-	run->tls = p->transport == &check_tls_transport ? p->transport_state : NULL;
-	run->fd = socket(p->target.af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	run->tls = p->transport_state;
+	/* We speak first (the ClientHello): our first bytes carry the handshake's last ACK. */
+	run->fd = check_tcp_connect(&p->target, true, &run->connect_err, why, whylen);
 	if (run->fd < 0) {
-		snprintf(why, whylen, "cannot make a socket: %s", strerror(errno));
 		free(run);
 		return -1;
 	}
-	rc = connect(run->fd, (struct sockaddr *)&ss, sslen);
-	if (rc < 0 && errno != EINPROGRESS)
-		run->connect_err = errno;
-	at_once = rc == 0 || run->connect_err;
 	run->connecting = event_new(p->env->base, run->fd, EV_WRITE, stream_on_connect, run);
 	if (!run->connecting) {
 		snprintf(why, whylen, "out of memory for a probe");
@@ -283,7 +270,7 @@ static int stream_start(struct check_probe *p, char *why, size_t whylen)
 		return -1;
 	}
 	/* A connect that ended at once is reported from the loop, never from here. */
-	if (at_once)
+	if (run->connect_err)
 		event_active(run->connecting, EV_WRITE, 0);
 	else
 		event_add(run->connecting, NULL);
@@ -314,12 +301,6 @@ static void stream_tls_release(void *state)
 {
 	check_tls_free(state);
 }
-
-const struct check_transport check_tcp_transport = {
-	.name = "tcp",
-	.start = stream_start,
-	.cancel = stream_cancel,
-};
 
 const struct check_transport check_tls_transport = {
 	.name = "tls",

@@ -139,6 +139,7 @@ srv rs2 TLS2_PID --id rs2 --cert "$T/tls/good.pem" --key "$T/tls/key.pem" \
 	--sick-cert "$T/tls/other.pem" --sick-key "$T/tls/key.pem" --https 0.0.0.0:444
 srv rs3 FLAP_PID --id rs3 --flap 250 --http 0.0.0.0:8000
 srv rs4 CUT_PID --id rs4 --echo 0.0.0.0:8088
+srv rs2 SINK_PID --id rs2 --tcp-sink 0.0.0.0:8090
 for n in 1 2 3 4; do
 	srv "rs$n" "WEB${n}_PID" --id "rs$n" --http 0.0.0.0:80
 done
@@ -334,6 +335,8 @@ steady udp-sink false "$RS1:5353" '^fail: timeout after 0\.3s waiting for a repl
 	'type: dns, name: www.lab'
 steady script-uid false "$RS1:8000" "^fail: exit 2: uid=65534 args=$RS1 8000\$" \
 	"type: script, script: $PUB/check-uid"
+# A listener that never accepts: a tcp check is its kernel's SYN-ACK alone.
+steady tcp-sink true "$RS2:8090" '^ok: connected in ' 'type: tcp'
 # Flaps every 250 ms under a 200 ms schedule: never three alike in a row.
 steady flap true "$RS3:8000" '' \
 	'type: http, path: /health, interval: 0.2, timeout: 0.15, rise: 3, fall: 3'
@@ -453,6 +456,27 @@ steady_ok()
 for k in "${STEADY[@]}"; do
 	DIAG_CMD="rs $k ${K_REAL[$k]} healthy last_check" \
 		eventually 3 "$k: healthy ${S_WANT[$k]}, last check /${S_LAST[$k]}/" steady_ok "$k"
+done
+
+# A tcp check holds the handshake's last ACK back and resets the
+# connection on the SYN-ACK, so the server's kernel never completes it:
+# nothing waits in the accept queue of a listener that never accepts.
+# Every stream probe ends with a reset, so no connection of a check is
+# left in TIME_WAIT, in the director or in a server, whoever spoke last.
+sink_probes()
+{
+	local p
+
+	p=$(rs tcp-sink "$RS2:8090" check_probes) && [ "${p:-0}" -ge 4 ]
+}
+eventually 5 "tcp-sink: 4 probes or more" sink_probes
+q=$(lab_exec rs2 ss -Hltn "sport = :8090" | awk '{ print $2 }')
+is "$q" 0 "tcp-sink: after $(rs tcp-sink "$RS2:8090" check_probes) tcp probes, nothing in the accept queue of a listener that never accepts"
+for n in dir1 rs1 rs2 rs3; do
+	tw=$(lab_exec "$n" ss -Htan state time-wait)
+	is "$(grep -c . <<<"$tw")" 0 \
+		"$n: no connection in TIME_WAIT after $((($(now_ms) - PART1_START) / 1000)) s of tcp, http, https, expect and smtp checks"
+	[ -z "$tw" ] || diag "$tw"
 done
 
 # Break everything at once; one clock for all.
@@ -625,10 +649,17 @@ is "$(spread 30)" "rs1 15 rs2 0 rs3 15 rs4 0 sorry 0 " "remove: traffic goes onl
 
 # A reload that changes the check: the new checker starts where the old one
 # was, so the dead server is not taken back in for the reload's sake.
+# (A new checker: its first probe falls at a random point of its first
+# interval, so it may have run one by the time the status is read.)
 HTTP_CHECK="$HTTP_CHECK, host: web.example"
 reload_with remove
-is "$(rs web "$RS2:80" healthy state in_table check_probes)" "false out false 0" \
-	"a changed check starts a new checker in the old one's state (down)"
+got=$(rs web "$RS2:80" healthy state in_table check_probes)
+case $got in
+"false out false 0" | "false out false 1")
+	pass "a changed check starts a new checker in the old one's state (down): $got" ;;
+*)	fail "a changed check starts a new checker in the old one's state (down)" \
+		"got: '$got'" "expected: 'false out false 0' (or 1 probe)" ;;
+esac
 sleep 0.5
 is "$(rs web "$RS2:80" healthy in_table)" "false false" "... and the dead server stays out"
 HTTP_CHECK="type: http, path: /sick/status/503, $TIMING"

@@ -272,6 +272,17 @@ static int sink_start(struct listener *l)
 
 /* ---- TCP listeners ---------------------------------------------------------- */
 
+/*
+ * A TCP port that listens and never accepts: every connection whose
+ * handshake completes stays in the accept queue, where `ss -ltn` counts
+ * it (Recv-Q), so a test sees whether a checker completed handshakes.
+ */
+static int tcp_sink_start(struct listener *l)
+{
+	(void)l;
+	return 0;
+}
+
 static void accept_resume(evutil_socket_t fd, short what, void *arg)
 {
 	struct listener *l = arg;
@@ -328,6 +339,8 @@ const struct mode modes[] = {
 	  .help = "UDP echo: each datagram answered with ID: and the datagram; sick: silent" },
 	{ .name = "udp-sink", .socktype = SOCK_DGRAM, .start = sink_start,
 	  .help = "UDP: receive everything, answer nothing" },
+	{ .name = "tcp-sink", .socktype = SOCK_STREAM, .start = tcp_sink_start,
+	  .help = "TCP: listen, never accept (ss -ltn shows the handshakes completed as Recv-Q)" },
 	{ .name = "smtp", .socktype = SOCK_STREAM, .start = accept_start, .open = smtp_open,
 	  .read = smtp_read,
 	  .help = "SMTP greeting: 220, 250 to EHLO/HELO, 221 to QUIT; sick: 421 and close" },

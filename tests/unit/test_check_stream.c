@@ -18,6 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <openssl/x509.h>
@@ -447,12 +451,114 @@ static void test_many_probes(void **state)
 	tsrv_free(tok);
 }
 
+/* A listener on 127.0.0.1 that the test never serves; its port in *port. */
+static int bare_listener(unsigned *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(fd, 64), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+/*
+ * A tcp check is the SYN-ACK alone: it holds the handshake's last ACK
+ * back and resets the connection, so a listener that never accepts has
+ * nothing in its queue however many probes passed.
+ */
+static void test_tcp_never_completes_a_handshake(void **state)
+{
+	struct fx *f = *state;
+	unsigned port;
+	int lfd = bare_listener(&port), accepted = 0, fd;
+	char addr[64], err[256] = "";
+
+	f->conf = conf_of(CHECK_TCP);
+	f->conf.interval = 20;
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", port);
+	f->c = start_at(f, &f->conf, addr, err, sizeof(err));
+	assert_non_null(f->c);
+	for (uint64_t end = now_ms() + 3000; checker_probes(f->c) < 10 && now_ms() < end;)
+		run_for(f, 10);
+	run_for(f, 10);		/* the last probe's reset is out */
+	while ((fd = accept(lfd, NULL, NULL)) >= 0) {
+		accepted++;
+		close(fd);
+	}
+	assert_int_equal(errno, EAGAIN);
+	assert_true(checker_probes(f->c) >= 10);
+	assert_prefix(checker_last(f->c), "ok: connected in ");
+	assert_int_equal(accepted, 0);
+	close(lfd);
+}
+
+/*
+ * A probe that outlives its interval (timeout 60 ms, interval 10 ms, a
+ * server that never answers): one probe at a time, the next one as soon
+ * as it ends, not at the next tick, and neither counted as late.
+ */
+static void test_overrun_probes_back_to_back(void **state)
+{
+	struct fx *f = *state;
+	char addr[64], err[256] = "";
+	uint64_t t0, ms, n;
+
+	f->conf = conf_of(CHECK_HTTP);
+	f->conf.interval = 10;
+	f->conf.timeout = 60;
+	serve(f, TSRV_SILENT, NULL, NULL);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", tsrv_port(f->srv));
+	f->c = start_at(f, &f->conf, addr, err, sizeof(err));
+	assert_non_null(f->c);
+	t0 = now_ms();
+	while (now_ms() < t0 + 900)
+		run_for(f, 20);
+	ms = now_ms() - t0;
+	n = checker_probes(f->c);
+	/* At most one in flight: never more than one per timeout (+ the first). */
+	assert_true(n <= ms / 60 + 2);
+	/* Back to back: well over one per two timeouts, even on a slow machine. */
+	assert_true(n >= ms / 120);
+	assert_prefix(checker_last(f->c), "fail: timeout after 0.1s waiting for the reply");
+}
+
+/*
+ * The schedule starts when the loop runs: a checker made 300 ms before
+ * the loop turns (a daemon's start programming its table) is not late.
+ */
+static void test_schedule_starts_with_the_loop(void **state)
+{
+	struct fx *f = *state;
+	struct timespec block = { 0, 300 * 1000 * 1000 };
+	char addr[64], err[256] = "";
+
+	f->conf = conf_of(CHECK_TCP);
+	serve(f, TSRV_SILENT, NULL, NULL);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", tsrv_port(f->srv));
+	f->c = start_at(f, &f->conf, addr, err, sizeof(err));
+	assert_non_null(f->c);
+	nanosleep(&block, NULL);
+	for (uint64_t end = now_ms() + 3000; checker_probes(f->c) < 3 && now_ms() < end;)
+		run_for(f, 20);
+	assert_true(checker_probes(f->c) >= 3);
+	if (checker_late_max_ms(f->c) >= 100)
+		fail_msg("a probe started %llu ms late", (unsigned long long)checker_late_max_ms(f->c));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tcp_connects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_ipv6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_never_completes_a_handshake, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overrun_probes_back_to_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schedule_starts_with_the_loop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_status_503, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_wrong_body, setup, teardown),

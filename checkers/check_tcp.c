@@ -1,0 +1,411 @@
+/*
+ * check_tcp.c - the plain tcp transport: connect to the target, send the
+ * protocol's request, feed the reply to the protocol's judge until it
+ * decides, and drop the connection with a reset.
+ *
+ * Ten thousand servers checked every second make this the hottest path
+ * of the checkers, so it is done by hand on the socket rather than
+ * through a bufferevent: the socket is registered with the loop once,
+ * edge-triggered for reading and writing, and stays so until it is
+ * closed (no interest changes between connecting, sending and reading);
+ * a reply is read into a buffer on the stack and only what the judge
+ * leaves unconsumed is kept on the heap; each checker reuses one probe
+ * state. Two socket options do what HAProxy's checks do, and for the
+ * same reasons: when we speak first (a tcp check, an http request),
+ * TCP_QUICKACK is off before connect(), so the handshake's last ACK
+ * waits for our first bytes (a tcp check sends none and closes before
+ * it goes: the server's kernel never completes the connection and its
+ * program never accepts it) and the request carries it (one wake-up of
+ * the server, not two); and every probe ends with SO_LINGER {1, 0}, a
+ * reset, so that no connection of ours lingers in TIME_WAIT (10,000
+ * checks a second would hold 600,000). A tcp check therefore means:
+ * the server's kernel answered our SYN with a SYN-ACK within the
+ * timeout.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include "check.h"
+
+/* What one read() takes at most; a reply judged in one piece never touches the heap. */
+#define TCP_READ_CHUNK 16384
+
+static const char phase_connecting[] = "connecting";
+static const char phase_sending[] = "sending the request";
+static const char phase_waiting[] = "waiting for the reply";
+
+/* The transport's state for one checker, reused by each of its probes (p->run). */
+struct tcp_run {
+	struct check_probe *p;
+	evutil_socket_t fd;		/* -1 between probes */
+	int connect_err;		/* connect() failed at once with this */
+	bool connected;
+	struct event ev;		/* the socket, edge-triggered, read and write, persistent */
+	unsigned char *out;		/* request bytes not sent yet (our copy) */
+	size_t out_len, out_off;
+	unsigned char *in;		/* reply bytes the judge has not consumed */
+	size_t in_len, in_cap;
+};
+
+int check_tcp_connect(const struct lvs_addr *target, bool we_speak_first, int *connect_err,
+		      char *why, size_t whylen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = addr_to_sockaddr(target, &ss);
+	int fd = socket(target->af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), off = 0;
+
+	*connect_err = 0;
+	if (fd < 0) {
+		snprintf(why, whylen, "cannot make a socket: %s", strerror(errno));
+		return -1;
+	}
+	/* Best effort: without it the check works the same, at a higher cost. */
+	if (we_speak_first)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &off, sizeof(off));
+	if (connect(fd, (struct sockaddr *)&ss, sslen) < 0 && errno != EINPROGRESS)
+		*connect_err = errno;
+	return fd;
+}
+
+void check_tcp_abort(int fd)
+{
+	const struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (fd < 0)
+		return;
+	/* A reset, not a FIN: neither side keeps the connection in TIME_WAIT. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
+/* Back to "between probes": the socket reset and closed, buffers freed. */
+static void tcp_reset(struct tcp_run *run)
+{
+	/* Closed first: the kernel drops it from epoll, libevent's delete finds it gone. */
+	check_tcp_abort(run->fd);
+	run->fd = -1;
+	if (event_initialized(&run->ev))
+		event_del(&run->ev);	/* also drops a connect error queued by event_active() */
+	free(run->out);
+	free(run->in);
+	run->out = run->in = NULL;
+	run->out_len = run->out_off = run->in_len = run->in_cap = 0;
+	run->connected = false;
+	run->connect_err = 0;
+}
+
+static void tcp_end(struct tcp_run *run, bool up, const char *detail)
+{
+	struct check_probe *p = run->p;
+
+	tcp_reset(run);
+	p->run = NULL;
+	check_probe_end(p, up, detail);
+}
+
+__attribute__((format(printf, 3, 4)))
+static void tcp_endf(struct tcp_run *run, bool up, const char *fmt, ...)
+{
+	char detail[CHECK_DETAIL_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	tcp_end(run, up, detail);
+}
+
+/* Send what is pending: 0 when all is out or the socket is full, -1 ended the probe. */
+static int tcp_flush(struct tcp_run *run)
+{
+	while (run->out_off < run->out_len) {
+		ssize_t n = send(run->fd, run->out + run->out_off, run->out_len - run->out_off,
+				 MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;	/* the next write edge resumes */
+		if (n < 0) {
+			tcp_endf(run, false, "write failed: %s", strerror(errno));
+			return -1;
+		}
+		run->out_off += (size_t)n;
+	}
+	free(run->out);
+	run->out = NULL;
+	run->out_len = run->out_off = 0;
+	if (run->p->phase == phase_sending)
+		run->p->phase = phase_waiting;
+	return 0;
+}
+
+/* Queue bytes to send (copied only if the socket does not take them all at once). */
+static int tcp_send(struct tcp_run *run, const unsigned char *data, size_t len)
+{
+	ssize_t n = 0;
+
+	if (run->out_len == 0) {
+		do
+			n = send(run->fd, data, len, MSG_NOSIGNAL);
+		while (n < 0 && errno == EINTR);
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			tcp_endf(run, false, "write failed: %s", strerror(errno));
+			return -1;
+		}
+		if (n < 0)
+			n = 0;
+		if ((size_t)n == len) {
+			run->p->phase = phase_waiting;
+			return 0;
+		}
+	}
+	unsigned char *grown = realloc(run->out, run->out_len + len - (size_t)n);
+
+	if (!grown) {
+		tcp_end(run, false, "out of memory for the request");
+		return -1;
+	}
+	memcpy(grown + run->out_len, data + n, len - (size_t)n);
+	run->out = grown;
+	run->out_len += len - (size_t)n;
+	return 0;
+}
+
+/* Append bytes to what the judge has not consumed yet. */
+static int tcp_keep(struct tcp_run *run, const unsigned char *data, size_t len)
+{
+	if (run->in_len + len > run->in_cap) {
+		size_t cap = run->in_cap ? run->in_cap : 512;
+
+		while (cap < run->in_len + len)
+			cap *= 2;
+		unsigned char *grown = realloc(run->in, cap);
+
+		if (!grown)
+			return -1;
+		run->in = grown;
+		run->in_cap = cap;
+	}
+	memcpy(run->in + run->in_len, data, len);
+	run->in_len += len;
+	return 0;
+}
+
+/*
+ * Show the judge all that came in and is not consumed (chunk: what this
+ * read brought) and do what it says: 1 read on, 0 the probe ended.
+ */
+static int tcp_judge(struct tcp_run *run, const unsigned char *chunk, size_t n, bool eof)
+{
+	struct check_probe *p = run->p;
+	const unsigned char *data = chunk;
+	size_t len = n, rest;
+	struct check_input ci;
+	enum check_verdict v;
+
+	if (run->in_len) {
+		if (run->in_len + n > CHECK_MAX_INPUT) {
+			tcp_end(run, false, "reply too large");
+			return 0;
+		}
+		if (tcp_keep(run, chunk, n) < 0) {
+			tcp_end(run, false, "out of memory for the reply");
+			return 0;
+		}
+		data = run->in;
+		len = run->in_len;
+	}
+	memset(&ci, 0, sizeof(ci));
+	ci.data = len ? data : (const unsigned char *)"";
+	ci.len = len;
+	ci.eof = eof;
+	v = p->proto->judge(p->proto_state, &p->step, &ci);
+	if (v == CHECK_UP || v == CHECK_DOWN) {
+		tcp_end(run, v == CHECK_UP, ci.detail);
+		return 0;
+	}
+	rest = len - (ci.consume < len ? ci.consume : len);
+	if (data == run->in) {
+		memmove(run->in, run->in + (len - rest), rest);
+		run->in_len = rest;
+	} else if (rest && tcp_keep(run, data + (len - rest), rest) < 0) {
+		tcp_end(run, false, "out of memory for the reply");
+		return 0;
+	}
+	if (ci.phase)
+		p->phase = ci.phase;
+	else if (v == CHECK_SEND)
+		p->phase = phase_sending;
+	if (eof) {
+		/* A judge still wanting more when no more can come is the failure. */
+		tcp_endf(run, false, "connection closed while %s", p->phase);
+		return 0;
+	}
+	if (v == CHECK_SEND && tcp_send(run, ci.send, ci.send_len) < 0)
+		return 0;
+	return 1;
+}
+
+/* Read until the socket is empty (edge-triggered: nothing else will say so). */
+static void tcp_read(struct tcp_run *run)
+{
+	unsigned char buf[TCP_READ_CHUNK];
+
+	for (;;) {
+		ssize_t n = recv(run->fd, buf, sizeof(buf), 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n < 0) {
+			tcp_endf(run, false, "read failed: %s", strerror(errno));
+			return;
+		}
+		if (!tcp_judge(run, buf, (size_t)n, n == 0))
+			return;
+	}
+}
+
+/* Connected: a tcp check is done; otherwise send the request, if any. */
+static int tcp_connected(struct tcp_run *run)
+{
+	struct check_probe *p = run->p;
+	const unsigned char *req = NULL;
+	size_t len = 0;
+
+	run->connected = true;
+	if (!p->proto) {
+		tcp_end(run, true, "connected");
+		return -1;
+	}
+	if (p->proto->request)
+		p->proto->request(p->proto_state, &req, &len);
+	p->phase = len ? phase_sending : phase_waiting;
+	return len ? tcp_send(run, req, len) : 0;
+}
+
+/* How the connect ended: 0 connected, else the error. */
+static int tcp_connect_result(struct tcp_run *run, short what)
+{
+	int err = run->connect_err;
+	socklen_t len = sizeof(err);
+
+	/*
+	 * Writable alone is a connect that worked; an error or hang-up comes
+	 * as read and write together (or read comes with data: ask then).
+	 */
+	if (!err && (what & (EV_READ | EV_WRITE)) == EV_WRITE)	/* libevent adds EV_ET */
+		return 0;
+	if (!err && getsockopt(run->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	return err;
+}
+
+static void tcp_on_io(evutil_socket_t fd, short what, void *arg)
+{
+	struct tcp_run *run = arg;
+	int err;
+
+	(void)fd;
+	if (!run->connected) {
+		err = tcp_connect_result(run, what);
+		if (err == ECONNREFUSED) {
+			tcp_end(run, false, "connect refused");
+			return;
+		}
+		if (err) {
+			tcp_endf(run, false, "connect failed: %s", strerror(err));
+			return;
+		}
+		if (tcp_connected(run) < 0)
+			return;
+	} else if ((what & EV_WRITE) && run->out_len && tcp_flush(run) < 0) {
+		return;
+	}
+	if (what & EV_READ)
+		tcp_read(run);
+}
+
+static int tcp_start(struct check_probe *p, char *why, size_t whylen)
+{
+	struct tcp_run *run = p->transport_state;
+	const unsigned char *req = NULL;
+	size_t len = 0;
+	bool first = !p->proto;
+
+	if (p->proto && p->proto->request) {
+		p->proto->request(p->proto_state, &req, &len);
+		first = len > 0;
+	}
+	run->p = p;
+	run->fd = check_tcp_connect(&p->target, first, &run->connect_err, why, whylen);
+	if (run->fd < 0)
+		return -1;
+	event_assign(&run->ev, p->env->base, run->fd, EV_READ | EV_WRITE | EV_ET | EV_PERSIST,
+		     tcp_on_io, run);
+	p->run = run;
+	p->phase = phase_connecting;
+	/* A connect that ended at once is reported from the loop, never from here. */
+	if (run->connect_err) {
+		event_active(&run->ev, EV_WRITE, 0);
+		return 0;
+	}
+	if (event_add(&run->ev, NULL) < 0) {
+		snprintf(why, whylen, "cannot watch the socket: %s", strerror(errno));
+		tcp_reset(run);
+		p->run = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void tcp_cancel(struct check_probe *p)
+{
+	if (p->run)
+		tcp_reset(p->run);
+	p->run = NULL;
+}
+
+static int tcp_prepare(const struct cfg_check *conf, void **state, char *err, size_t errlen)
+{
+	struct tcp_run *run = calloc(1, sizeof(*run));
+
+	(void)conf;
+	if (!run) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	run->fd = -1;
+	*state = run;
+	return 0;
+}
+
+static void tcp_release(void *state)
+{
+	struct tcp_run *run = state;
+
+	tcp_reset(run);
+	free(run);
+}
+
+const struct check_transport check_tcp_transport = {
+	.name = "tcp",
+	.prepare = tcp_prepare,
+	.release = tcp_release,
+	.start = tcp_start,
+	.cancel = tcp_cancel,
+};
