@@ -8,9 +8,11 @@ real servers each (127.2.X.Y:8000+j, weight 1, no health check: keepalived
 takes a real server without a checker as up, HAProxy a server without
 `check`), except that the first real server of the first service has
 WEIGHT: the one number a measured reload changes. DIR holds the daemon's
-files (log, sockets). Written to stdout. Nothing here is ever sent
-traffic: the addresses only have to be valid.
+files (log, sockets). lvsd's forwarding core is $LVSD_CORE (userspace).
+Written to stdout. Nothing here is ever sent traffic: the addresses only
+have to be valid.
 """
+import os
 import sys
 
 
@@ -28,8 +30,9 @@ def weight(i, j, w):
 
 def lvsd(ns, nr, w, d, out):
     out.append("global:\n  router_id: bench\n  log_file: %s/lvsd.log\n"
-               "  log_level: info\n  forwarding_core: userspace\n"
-               "  auto_reload: false\n  max_conns: 1000\n" % d)
+               "  log_level: info\n  forwarding_core: %s\n"
+               "  auto_reload: false\n  max_conns: 1000\n"
+               % (d, os.environ.get("LVSD_CORE", "userspace")))
     out.append("virtual_services:\n")
     for i in range(ns):
         out.append("  - name: s%d\n    address: %s:80\n    protocol: tcp\n"
