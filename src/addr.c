@@ -224,6 +224,17 @@ bool addr_equal(const struct lvs_addr *a, const struct lvs_addr *b)
 	return addr_ip_equal(a, b) && a->port == b->port;
 }
 
+int addr_cmp(const struct lvs_addr *a, const struct lvs_addr *b)
+{
+	if (a->af != b->af)
+		return a->af < b->af ? -1 : 1;
+	if (a->port != b->port)
+		return a->port < b->port ? -1 : 1;
+	if (a->af == AF_INET)
+		return memcmp(&a->ip.v4, &b->ip.v4, sizeof(a->ip.v4));
+	return memcmp(&a->ip.v6, &b->ip.v6, sizeof(a->ip.v6));
+}
+
 unsigned addr_to_sockaddr(const struct lvs_addr *a, struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));

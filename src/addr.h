@@ -60,5 +60,7 @@ void addr_from_sockaddr(const struct sockaddr_storage *ss, struct lvs_addr *a);
 bool addr_ip_equal(const struct lvs_addr *a, const struct lvs_addr *b);
 /* Same family, IP and port. */
 bool addr_equal(const struct lvs_addr *a, const struct lvs_addr *b);
+/* A total order consistent with addr_equal (family, port, IP), for sorting. */
+int addr_cmp(const struct lvs_addr *a, const struct lvs_addr *b);
 
 #endif

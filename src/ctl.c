@@ -137,6 +137,7 @@ static const struct {
 	{ "enable", cmd_override },
 	{ "auto", cmd_override },
 	{ "vrrp", cmd_vrrp },
+	{ "metrics", ctl_cmd_metrics },
 };
 
 static bool dispatch(struct lvsd *ctx, const struct ctl_request *req,

@@ -14,6 +14,8 @@ struct lvsd;
 
 /* list [--stats|--rate|--thresholds|--persistent-conn|--conns] [--exact] [--nosort] [--json] */
 bool ctl_cmd_list(struct lvsd *ctx, const struct ctl_request *req, struct evbuffer *out);
+/* metrics: counters and states in the Prometheus text format (metrics.c) */
+bool ctl_cmd_metrics(struct lvsd *ctx, const struct ctl_request *req, struct evbuffer *out);
 /* save: the table as ipvsadm -S -n prints it */
 bool ctl_cmd_save(struct lvsd *ctx, const struct ctl_request *req, struct evbuffer *out);
 

@@ -194,5 +194,7 @@ int fwd_check_cfg(const struct fwd *f, const struct cfg *cfg, char *err, size_t 
 
 bool fwd_service_key_equal(const struct fwd_service_key *a,
 			   const struct fwd_service_key *b);
+/* A total order consistent with fwd_service_key_equal, for sorting. */
+int fwd_service_key_cmp(const struct fwd_service_key *a, const struct fwd_service_key *b);
 
 #endif

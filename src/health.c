@@ -393,7 +393,7 @@ static bool view_sorry_active(void *arg, const struct cfg_service *s)
 
 struct reconcile_view health_view(struct health *h)
 {
-	struct reconcile_view v = { view_rs_state, view_sorry_active, h };
+	struct reconcile_view v = { view_rs_state, view_sorry_active, h, NULL };
 
 	return v;
 }

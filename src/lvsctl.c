@@ -47,6 +47,7 @@ static void usage(FILE *out)
 		"  enable SERVICE REAL  in the table whatever its check says\n"
 		"  auto SERVICE REAL    its check decides again\n"
 		"  vrrp             each VRRP instance: state, priority, master, VIPs, counters\n"
+		"  metrics          counters and states in the Prometheus text format\n"
 		"  import [--from keepalived|ldirectord|ipvsadm] [FILE|-]\n"
 		"                   convert a keepalived.conf, an ldirectord.cf or `ipvsadm -S -n`\n"
 		"                   output (default: stdin) to lvsd YAML on stdout; every setting\n"

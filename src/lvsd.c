@@ -21,15 +21,21 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auto_reload.h"
 #include "ctl.h"
 #include "daemon.h"
 #include "fwd.h"
 #include "io.h"
 #include "json.h"
 #include "lvsd.h"
+#include "metrics.h"
 #include "reconcile.h"
 #include "status.h"
+#include "status_file.h"
 #include "vrrp_engine.h"
+
+/* While real servers drain, the table is looked at this often. */
+#define DRAIN_TICK_MS 500
 
 struct options {
 	const char *config, *pidfile, *socket;
@@ -94,11 +100,13 @@ const char *lvsd_core_name(const struct lvsd *ctx)
 /* Make the core's table what the running model says; log what changed. */
 static void apply(struct lvsd *ctx, const struct cfg *prev, bool repair)
 {
+	static const struct timeval tick = { 0, DRAIN_TICK_MS * 1000 };
 	struct reconcile_view view = health_view(&ctx->health);
 	struct reconcile_result *r = &ctx->last_apply;
 	bool changed;
 	int rc;
 
+	view.drain = &ctx->drain;
 	if (ctx->fwd->ops->set_max_conns)
 		ctx->fwd->ops->set_max_conns(ctx->fwd, ctx->cfg->global.max_conns);
 	rc = reconcile(ctx->fwd, ctx->cfg, prev, ctx->health_ready ? &view : NULL, &ctx->log, r);
@@ -111,6 +119,10 @@ static void apply(struct lvsd *ctx, const struct cfg *prev, bool repair)
 				    "lvsd?); put back" : "forwarding table",
 		r->services_added, r->services_changed, r->services_removed, r->dests_added,
 		r->dests_changed, r->dests_removed, rc < 0 ? "; some changes failed (see above)" : "");
+	if (changed)
+		status_file_changed(ctx->status_file);
+	if (drain_count(&ctx->drain) && ctx->drain_ev && !evtimer_pending(ctx->drain_ev, NULL))
+		evtimer_add(ctx->drain_ev, &tick);
 }
 
 void lvsd_apply_reload(struct lvsd *ctx, const struct cfg *prev)
@@ -149,13 +161,24 @@ static void apply_logging(struct lvsd *ctx, const struct cfg *cfg)
 		log_error(&ctx->log, "keeping the current log target: %s", err);
 }
 
-static void record_reload(struct lvsd *ctx, bool ok, const char *errors)
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void record_reload(struct lvsd *ctx, bool ok, const char *errors, const struct timespec *t0)
 {
 	ctx->reload.when = time(NULL);
 	ctx->reload.ok = ok;
 	ctx->reload.count++;
+	ctx->reload.failures += !ok;
+	ctx->reload.duration_ms = ms_since(t0);
 	free(ctx->reload.errors);
 	ctx->reload.errors = errors ? strdup(errors) : NULL;
+	status_file_changed(ctx->status_file);
 }
 
 /* One log line per error, in the shape `lvsd -t` prints them. */
@@ -178,7 +201,9 @@ int lvsd_reload(struct lvsd *ctx, char **errors)
 	struct cfg_diag diag;
 	struct cfg *next, *prev;
 	char *text, err[512];
+	struct timespec t0;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	*errors = NULL;
 	cfg_diag_init(&diag, ctx->config_path);
 	next = cfg_load_file(ctx->config_path, &diag);
@@ -188,7 +213,7 @@ int lvsd_reload(struct lvsd *ctx, char **errors)
 		log_error(&ctx->log, "reload of %s failed with %zu error(s); "
 			  "the running configuration is unchanged",
 			  ctx->config_path, diag.n_errors);
-		record_reload(ctx, false, text);
+		record_reload(ctx, false, text, &t0);
 		cfg_diag_free(&diag);
 		*errors = text;
 		return -1;
@@ -199,7 +224,7 @@ int lvsd_reload(struct lvsd *ctx, char **errors)
 		log_error(&ctx->log, "reload of %s failed: %s; the running configuration is "
 			  "unchanged", ctx->config_path, err);
 		text = strdup(err);
-		record_reload(ctx, false, text);
+		record_reload(ctx, false, text, &t0);
 		cfg_free(next);
 		*errors = text;
 		return -1;
@@ -218,12 +243,15 @@ int lvsd_reload(struct lvsd *ctx, char **errors)
 			    cfg_fwd_core_names[next->global.forwarding_core], lvsd_core_name(ctx));
 	prev = ctx->cfg;
 	ctx->cfg = next;
-	record_reload(ctx, true, NULL);
 	lvsd_apply_reload(ctx, prev);
 	cfg_free(prev);
 	lvsd_ipvs_sync(ctx);
-	log_notice(&ctx->log, "reloaded %s: %zu virtual services, %zu VRRP instances",
-		   ctx->config_path, next->n_services, next->n_vrrp);
+	record_reload(ctx, true, NULL, &t0);
+	log_notice(&ctx->log, "reloaded %s: %zu virtual services, %zu VRRP instances, in %.1f ms",
+		   ctx->config_path, next->n_services, next->n_vrrp, ctx->reload.duration_ms);
+	auto_reload_sync(ctx);
+	if (metrics_http_sync(ctx, err, sizeof(err)) < 0)
+		log_error(&ctx->log, "global.metrics_listen: %s", err);
 	return 0;
 }
 
@@ -252,7 +280,7 @@ int lvsd_write_status_file(struct lvsd *ctx)
 	} else if (rename(tmp, path) < 0) {
 		log_error(&ctx->log, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
 	} else {
-		log_info(&ctx->log, "wrote status file %s", path);
+		log_debug(&ctx->log, "wrote status file %s", path);
 		rc = 0;
 	}
 	if (fd >= 0)
@@ -280,7 +308,9 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		lvsd_stop(ctx, sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		break;
 	case SIGUSR1:
-		lvsd_write_status_file(ctx);
+		if (lvsd_write_status_file(ctx) == 0)
+			log_info(&ctx->log, "wrote status file %s", ctx->cfg->global.status_file
+				 ? ctx->cfg->global.status_file : LVSD_DEFAULT_STATUS_FILE);
 		break;
 	case SIGUSR2:
 		if (ctx->log.target != LOG_TO_FILE)
@@ -322,6 +352,20 @@ static void on_health_change(void *arg)
 	struct lvsd *ctx = arg;
 
 	event_active(ctx->apply_ev, EV_TIMEOUT, 0);
+	status_file_changed(ctx->status_file);
+}
+
+/*
+ * A VRRP instance changed state or priority: the status file says so, and
+ * the kernel core's sync daemon follows once this turn ends.
+ */
+static void on_vrrp_change(void *arg)
+{
+	struct lvsd *ctx = arg;
+
+	status_file_changed(ctx->status_file);
+	if (ctx->sync_ev)
+		event_active(ctx->sync_ev, EV_TIMEOUT, 0);
 }
 
 static int start_health(struct lvsd *ctx, char *err, size_t errlen)
@@ -358,6 +402,12 @@ static int lvsd_start(struct lvsd *ctx, const struct options *o)
 	}
 	if (setup_signals(ctx) < 0)
 		return -1;
+	ctx->drain_ev = evtimer_new(ctx->base, on_apply, ctx);
+	ctx->status_file = status_file_new(ctx);
+	if (!ctx->drain_ev || !ctx->status_file) {
+		log_error(&ctx->log, "cannot start: out of memory");
+		return -1;
+	}
 	ctx->fwd = fwd_new(ctx->cfg, ctx->base, &ctx->log, err, sizeof(err));
 	if (!ctx->fwd) {
 		log_error(&ctx->log, "%s", err);
@@ -375,6 +425,12 @@ static int lvsd_start(struct lvsd *ctx, const struct options *o)
 	}
 	if (lvsd_ipvs_start(ctx) < 0)
 		return -1;
+	vrrp_engine_on_change(ctx->vrrp, on_vrrp_change, ctx);
+	if (metrics_http_sync(ctx, err, sizeof(err)) < 0) {
+		log_error(&ctx->log, "global.metrics_listen: %s", err);
+		return -1;
+	}
+	auto_reload_sync(ctx);
 	ctx->socket_path = strdup(sock);
 	ctx->socket_from_cli = o->socket != NULL;
 	ctx->ctl = ctx->socket_path ? ctl_server_start(ctx, sock, err, sizeof(err)) : NULL;
@@ -421,10 +477,19 @@ static void lvsd_shutdown(struct lvsd *ctx)
 		vrrp_engine_free(ctx->vrrp);
 	}
 	lvsd_ipvs_stop(ctx);
+	auto_reload_free(ctx->auto_reload);
+	metrics_http_free(ctx->metrics_http);
+	status_file_free(ctx->status_file);
+	ctx->auto_reload = NULL;
+	ctx->metrics_http = NULL;
+	ctx->status_file = NULL;	/* a checker stopping below may still report */
 	if (ctx->health_ready)
 		health_free(&ctx->health);
 	if (ctx->apply_ev)
 		event_free(ctx->apply_ev);
+	if (ctx->drain_ev)
+		event_free(ctx->drain_ev);
+	drain_free(&ctx->drain);
 	if (ctx->fwd)
 		ctx->fwd->ops->free(ctx->fwd);
 	for (size_t i = 0; i < sizeof(ctx->signals) / sizeof(ctx->signals[0]); i++)
@@ -542,6 +607,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	logger_init(&ctx.log, "lvsd");
+	drain_init(&ctx.drain, NULL, NULL);
 	ctx.config_path = o.config;
 	ctx.pidfile_path = o.pidfile[0] ? o.pidfile : NULL;
 	ctx.foreground = o.foreground;

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cfg.h"
+#include "drain.h"
 #include "health.h"
 #include "log.h"
 #include "reconcile.h"
@@ -24,6 +25,9 @@ struct event;
 struct ctl_server;
 struct fwd;
 struct vrrp_engine;
+struct auto_reload;
+struct status_file;
+struct metrics_http;
 
 #ifndef RUNDIR
 #define RUNDIR "/run"
@@ -41,6 +45,8 @@ struct lvsd_reload_result {
 	time_t when;		/* 0: no reload yet */
 	bool ok;
 	unsigned count;		/* reloads attempted */
+	unsigned failures;	/* of which failed */
+	double duration_ms;	/* the last one, from reading the file to the table applied */
 	char *errors;		/* FILE:LINE:COL lines of the last failure */
 };
 
@@ -69,6 +75,11 @@ struct lvsd {
 	struct reconcile_result last_apply;	/* so a repeated refusal is logged once */
 	struct event *signals[5];
 	struct lvsd_reload_result reload;
+	struct drain drain;		/* real servers a reload removed, draining */
+	struct event *drain_ev;		/* reconcile again while any drains */
+	struct auto_reload *auto_reload;	/* global.auto_reload: the file watch */
+	struct status_file *status_file;	/* global.status_file kept current */
+	struct metrics_http *metrics_http;	/* global.metrics_listen */
 };
 
 /*

@@ -101,14 +101,6 @@ static void on_sync(evutil_socket_t fd, short what, void *arg)
 	lvsd_ipvs_sync(arg);
 }
 
-/* VRRP calls this inside a transition: the daemon is switched once the turn ends. */
-static void on_vrrp_change(void *arg)
-{
-	struct lvsd *ctx = arg;
-
-	event_active(ctx->sync_ev, EV_TIMEOUT, 0);
-}
-
 int lvsd_ipvs_start(struct lvsd *ctx)
 {
 	static const struct timeval every = { REPAIR_INTERVAL_MS / 1000,
@@ -126,8 +118,7 @@ int lvsd_ipvs_start(struct lvsd *ctx)
 		log_error(&ctx->log, "kernel core: cannot set up its timers: out of memory");
 		return -1;
 	}
-	if (ctx->vrrp)
-		vrrp_engine_on_change(ctx->vrrp, on_vrrp_change, ctx);
+	/* lvsd.c's VRRP callback activates sync_ev: the daemon follows once the turn ends. */
 	lvsd_ipvs_sync(ctx);
 	return 0;
 }

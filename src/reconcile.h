@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "cfg.h"
+#include "drain.h"
 #include "fwd.h"
 #include "log.h"
 
@@ -32,6 +33,7 @@ struct reconcile_result {
 	unsigned n_refused;
 	uint32_t prev[32];		/* reconcile()'s copy of the "in" */
 	unsigned n_prev;
+	unsigned dests_draining;	/* removed from the model, still draining */
 };
 
 /* What the checks and the operator say a real server's place in the table is. */
@@ -48,6 +50,11 @@ struct reconcile_view {
 	/* The service lost quorum: its sorry server takes the traffic. */
 	bool (*sorry_active)(void *arg, const struct cfg_service *s);
 	void *arg;
+	/*
+	 * Real servers the model no longer has are drained here first (see
+	 * drain.h); NULL: they are removed at once.
+	 */
+	struct drain *drain;
 };
 
 /* The table's key of a configured service. */

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auto_reload.h"
 #include "json.h"
 #include "fwd.h"
 #include "lvsd.h"
@@ -101,10 +102,9 @@ void status_vrrp_line(const struct lvsd *ctx, const struct cfg_vrrp *v, struct e
 			    v->priority, eff, m);
 }
 
-/* What the core holds for a configured service, or NULL. */
-static const struct fwd_service_info *live_service(const struct lvsd *ctx,
-						   const struct fwd_table *t,
-						   const struct cfg_service *s)
+const struct fwd_service_info *status_live_service(const struct lvsd *ctx,
+						  const struct fwd_table *t,
+						  const struct cfg_service *s)
 {
 	struct fwd_service_conf c;
 
@@ -141,7 +141,18 @@ static void sort_table(struct fwd_table *t)
 			      sizeof(t->services[i].dests[0]), dest_cmp);
 }
 
-static const struct fwd_dest_info *live_dest(const struct fwd_service_info *si,
+bool status_snapshot(const struct lvsd *ctx, struct fwd_table *t)
+{
+	char err[256];
+
+	memset(t, 0, sizeof(*t));
+	if (!ctx->fwd || ctx->fwd->ops->table(ctx->fwd, t, err, sizeof(err)) < 0)
+		return false;
+	sort_table(t);
+	return true;
+}
+
+const struct fwd_dest_info *status_live_dest(const struct fwd_service_info *si,
 					     const struct lvs_addr *addr)
 {
 	struct fwd_dest_info key = { .conf.addr = *addr };
@@ -194,7 +205,7 @@ static void json_real_server(const struct cfg_service *s,
 	reconcile_dest_conf(s, rs, &dc);
 	json_object_begin(j);
 	json_kv_string(j, "address", addr_format(&target, a, sizeof(a)));
-	const struct fwd_dest_info *d = live_dest(live, &dc.addr);
+	const struct fwd_dest_info *d = status_live_dest(live, &dc.addr);
 
 	json_kv_uint(j, "weight", rs->weight);
 	json_kv_uint(j, "effective_weight", d ? d->conf.weight : 0);
@@ -206,8 +217,40 @@ static void json_real_server(const struct cfg_service *s,
 	json_object_end(j);
 }
 
-static void json_service(const struct cfg_service *s, const struct health_svc *hs,
-			 const struct fwd_service_info *live, struct json *j)
+/* Real servers a reload removed that still drain: in the table at weight 0 until they empty. */
+static void json_draining(const struct lvsd *ctx, const struct cfg_service *s,
+			  const struct fwd_service_info *live, struct json *j)
+{
+	struct fwd_service_key k = reconcile_service_key(s);
+	uint64_t now = drain_count(&ctx->drain) ? drain_now(&ctx->drain) : 0;
+	char a[ADDR_STRLEN];
+
+	for (size_t i = 0; live && i < drain_count(&ctx->drain); i++) {
+		const struct drain_entry *e = &ctx->drain.v[i];
+		const struct fwd_dest_info *d;
+
+		if (!fwd_service_key_equal(&e->key, &k) || !(d = status_live_dest(live, &e->addr)))
+			continue;
+		json_object_begin(j);
+		json_kv_string(j, "address", addr_format(&e->addr, a, sizeof(a)));
+		json_kv_uint(j, "weight", 0);
+		json_kv_uint(j, "effective_weight", d->conf.weight);
+		json_kv_bool(j, "in_table", true);
+		json_kv_string(j, "check", "none");
+		json_kv_bool(j, "healthy", true);
+		json_kv_string(j, "last_check", "");
+		json_kv_string(j, "override", health_override_names[HEALTH_AUTO]);
+		json_kv_string(j, "state", "draining");
+		json_kv_uint(j, "drain_left_ms", e->deadline_ms > now ? e->deadline_ms - now : 0);
+		json_kv_string(j, "forwarding", cfg_fwd_method_names[d->conf.method]);
+		json_counters(d, j);
+		json_object_end(j);
+	}
+}
+
+static void json_service(const struct lvsd *ctx, const struct cfg_service *s,
+			 const struct health_svc *hs, const struct fwd_service_info *live,
+			 struct json *j)
 {
 	char a[ADDR_STRLEN], label[128];
 
@@ -230,6 +273,7 @@ static void json_service(const struct cfg_service *s, const struct health_svc *h
 	json_array_begin(j);
 	for (size_t i = 0; i < s->n_real_servers; i++)
 		json_real_server(s, &s->real_servers[i], hs, live, j);
+	json_draining(ctx, s, live, j);
 	json_array_end(j);
 	json_object_end(j);
 }
@@ -245,6 +289,9 @@ static void json_reload(const struct lvsd *ctx, struct json *j)
 	json_kv_uint(j, "time", (uint64_t)ctx->reload.when);
 	json_kv_bool(j, "ok", ctx->reload.ok);
 	json_kv_uint(j, "count", ctx->reload.count);
+	json_kv_uint(j, "failures", ctx->reload.failures);
+	json_key(j, "duration_ms");
+	json_double(j, ctx->reload.duration_ms);
 	json_kv_string(j, "errors", ctx->reload.errors);
 	json_object_end(j);
 }
@@ -253,11 +300,8 @@ void status_build_json(const struct lvsd *ctx, struct json *j)
 {
 	const struct cfg *cfg = ctx->cfg;
 	struct fwd_table t = { 0 };
-	char err[256];
-	bool have = ctx->fwd && ctx->fwd->ops->table(ctx->fwd, &t, err, sizeof(err)) == 0;
+	bool have = status_snapshot(ctx, &t);
 
-	if (have)
-		sort_table(&t);
 	json_object_begin(j);
 	json_kv_string(j, "version", PACKAGE_VERSION);
 	json_kv_string(j, "forwarding_core", lvsd_core_name(ctx));
@@ -265,6 +309,7 @@ void status_build_json(const struct lvsd *ctx, struct json *j)
 	json_kv_uint(j, "pid", (uint64_t)getpid());
 	json_kv_uint(j, "started", (uint64_t)ctx->started);
 	json_kv_string(j, "router_id", cfg->global.router_id);
+	json_kv_bool(j, "auto_reload", auto_reload_watching(ctx->auto_reload));
 	json_reload(ctx, j);
 	json_key(j, "vrrp");
 	json_array_begin(j);
@@ -274,10 +319,10 @@ void status_build_json(const struct lvsd *ctx, struct json *j)
 	json_key(j, "virtual_services");
 	json_array_begin(j);
 	for (size_t i = 0; i < cfg->n_services; i++)
-		json_service(&cfg->services[i],
+		json_service(ctx, &cfg->services[i],
 			     ctx->health_ready ? health_find_service(&ctx->health, &cfg->services[i])
 					       : NULL,
-			     live_service(ctx, have ? &t : NULL, &cfg->services[i]), j);
+			     status_live_service(ctx, have ? &t : NULL, &cfg->services[i]), j);
 	json_array_end(j);
 	json_object_end(j);
 	if (have)
@@ -299,8 +344,26 @@ int status_render_json(const struct lvsd *ctx, struct evbuffer *out)
 	return rc;
 }
 
-static void text_service(const struct cfg_service *s, const struct health_svc *hs,
-			 struct evbuffer *out)
+static void text_draining(const struct lvsd *ctx, const struct cfg_service *s,
+			  struct evbuffer *out)
+{
+	struct fwd_service_key k = reconcile_service_key(s);
+	uint64_t now = drain_count(&ctx->drain) ? drain_now(&ctx->drain) : 0;
+	char a[ADDR_STRLEN];
+
+	for (size_t i = 0; i < drain_count(&ctx->drain); i++) {
+		const struct drain_entry *e = &ctx->drain.v[i];
+
+		if (fwd_service_key_equal(&e->key, &k))
+			evbuffer_add_printf(out, "    -> %-24s draining: weight 0, removed when its "
+					    "connections end or in %.1f s\n",
+					    addr_format(&e->addr, a, sizeof(a)),
+					    e->deadline_ms > now ? (double)(e->deadline_ms - now) / 1000 : 0.0);
+	}
+}
+
+static void text_service(const struct lvsd *ctx, const struct cfg_service *s,
+			 const struct health_svc *hs, struct evbuffer *out)
 {
 	char a[ADDR_STRLEN], label[128];
 
@@ -335,6 +398,7 @@ static void text_service(const struct cfg_service *s, const struct health_svc *h
 				    r && r->override != HEALTH_AUTO ? ", operator: " : "",
 				    r && r->override != HEALTH_AUTO ? health_override_names[r->override] : "");
 	}
+	text_draining(ctx, s, out);
 }
 
 int status_render_text(const struct lvsd *ctx, struct evbuffer *out)
@@ -345,12 +409,13 @@ int status_render_text(const struct lvsd *ctx, struct evbuffer *out)
 	evbuffer_add_printf(out, "lvsd %s, pid %ld, up %ldd %02ld:%02ld:%02ld\n",
 			    PACKAGE_VERSION, (long)getpid(), up / 86400,
 			    up / 3600 % 24, up / 60 % 60, up % 60);
-	evbuffer_add_printf(out, "config %s; forwarding core %s\n",
-			    ctx->config_path, lvsd_core_name(ctx));
+	evbuffer_add_printf(out, "config %s%s; forwarding core %s\n", ctx->config_path,
+			    auto_reload_watching(ctx->auto_reload) ? " (auto_reload: watched)" : "",
+			    lvsd_core_name(ctx));
 	if (ctx->reload.when)
-		evbuffer_add_printf(out, "last reload: %s (%u so far)\n%s",
-				    ctx->reload.ok ? "ok" : "FAILED",
-				    ctx->reload.count,
+		evbuffer_add_printf(out, "last reload: %s in %.1f ms (%u so far, %u failed)\n%s",
+				    ctx->reload.ok ? "ok" : "FAILED", ctx->reload.duration_ms,
+				    ctx->reload.count, ctx->reload.failures,
 				    ctx->reload.ok || !ctx->reload.errors ? ""
 									  : ctx->reload.errors);
 	evbuffer_add_printf(out, "vrrp instances: %zu\n", cfg->n_vrrp);
@@ -358,7 +423,7 @@ int status_render_text(const struct lvsd *ctx, struct evbuffer *out)
 		status_vrrp_line(ctx, &cfg->vrrp[i], out);
 	evbuffer_add_printf(out, "virtual services: %zu\n", cfg->n_services);
 	for (size_t i = 0; i < cfg->n_services; i++)
-		text_service(&cfg->services[i], ctx->health_ready
+		text_service(ctx, &cfg->services[i], ctx->health_ready
 			     ? health_find_service(&ctx->health, &cfg->services[i]) : NULL, out);
 	return 0;
 }

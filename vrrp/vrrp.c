@@ -390,6 +390,12 @@ struct vrrp_engine *vrrp_engine_new(struct event_base *base, struct logger *log,
 	return e;
 }
 
+void vrrp_engine_changed(struct vrrp_engine *e)
+{
+	if (e->on_change)
+		e->on_change(e->on_change_arg);
+}
+
 /* Netlink handles are opened with the first instance: a config without VRRP needs none. */
 static int engine_open_netlink(struct vrrp_engine *e, char *err, size_t errlen)
 {

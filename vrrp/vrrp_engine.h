@@ -55,8 +55,9 @@ int vrrp_engine_sync(struct vrrp_engine *e, const struct cfg *cfg, char *err, si
 
 /*
  * cb(arg) runs after an instance changes state (its sync group has
- * followed by then), for what follows VRRP outside it: IPVS's connection
- * sync daemon. One callback; NULL removes it.
+ * followed by then) or effective priority, for what follows VRRP outside
+ * it: IPVS's connection sync daemon, the status file. One callback; NULL
+ * removes it.
  */
 void vrrp_engine_on_change(struct vrrp_engine *e, void (*cb)(void *arg), void *arg);
 

@@ -278,6 +278,7 @@ void vrrp_inst_reevaluate(struct vrrp_inst *in)
 			 in->fsm.priority, p);
 		in->fsm.priority = p;
 		fsm_event(in, VRRP_EV_PRIORITY, NULL);
+		vrrp_engine_changed(in->e);
 	}
 }
 

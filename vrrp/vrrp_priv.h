@@ -95,6 +95,8 @@ void vrrp_notify_free(struct vrrp_notify *n);
 int vrrp_engine_send(struct vrrp_inst *in, uint8_t priority);
 /* What in tracks changed: re-evaluate it, and its whole sync group. */
 void vrrp_engine_reevaluate(struct vrrp_engine *e, struct vrrp_inst *in);
+/* Tell the daemon (vrrp_engine_on_change) that some state changed. */
+void vrrp_engine_changed(struct vrrp_engine *e);
 /* in changed state: its sync group follows. */
 void vrrp_engine_transition(struct vrrp_engine *e, struct vrrp_inst *in, enum vrrp_state to);
 

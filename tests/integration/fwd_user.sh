@@ -4,8 +4,9 @@
 # client, a director running lvsd, three real servers (lvs-testsrv) in
 # network namespaces. Each scheduler's spread over new connections, the
 # exact wrr proportions, persistence and its templates, drain by weight 0
-# (an open connection carries on, new ones go elsewhere), removal (its
-# connections are closed), a real server that dies (the next pick takes
+# (an open connection carries on, new ones go elsewhere), removal by a
+# reload (drained: its connections carry on until drain_timeout, then are
+# closed), a real server that dies (the next pick takes
 # the client), UDP flows answered from the VIP, the PROXY v2 header,
 # half-close through the proxy, IPv6, a thousand concurrent clients, the
 # connection limit, and what lvsctl list shows for all of it.
@@ -165,8 +166,16 @@ hold
 sleep 1
 reload_with rr - 1 1
 wait "$HOLD"
-is "$(tr '\n' ' ' <"$T/hold.out")" "rs1 " "removal: the removed server's open connection is closed"
+is "$(tr '\n' ' ' <"$T/hold.out")" "rs1 rs1 " "removal: the removed server drains: its open connection carries on"
 is "$(spread 30 "$URL")" "rs1 0 rs2 15 rs3 15 " "removal: new connections go to the others"
+
+reload_with rr 1 0 0 "    drain_timeout: 0.5"
+hold
+sleep 1
+reload_with rr - 1 1 "    drain_timeout: 0.5"
+wait "$HOLD"
+is "$(tr '\n' ' ' <"$T/hold.out")" "rs1 " \
+	"removal, drain_timeout 0.5 s: the open connection is closed when the time is up"
 
 # ---- a real server dies ---------------------------------------------------------
 

@@ -2,7 +2,10 @@
  * test_reconcile.c - reconcile against a fake forwarding core that keeps
  * its table in memory and records every call: a reload applies exactly
  * the difference, a weight change is an edit (never delete and add), and
- * a refused operation is counted while the rest still goes in.
+ * a refused operation is counted while the rest still goes in; a real
+ * server the model drops is drained (weight 0) and removed once its
+ * connections end or its drain_timeout passes, and comes back untouched
+ * if the model names it again meanwhile.
  */
 #include "config.h"
 
@@ -382,7 +385,7 @@ static bool steer_sorry(void *arg, const struct cfg_service *s)
 static void apply_view(struct fwd *f, struct logger *lg, const char *yaml,
 		       struct steer *st, const char *want)
 {
-	struct reconcile_view v = { steer_rs, steer_sorry, st };
+	struct reconcile_view v = { steer_rs, steer_sorry, st, NULL };
 	struct reconcile_result r = { 0 };
 	struct cfg *c = cfg_of(yaml);
 
@@ -443,6 +446,160 @@ static void test_persistence_conf(void **state)
 	cfg_free(c);
 }
 
+/* ---- draining ------------------------------------------------------------------ */
+
+static uint64_t fake_clock(void *arg)
+{
+	return *(uint64_t *)arg;
+}
+
+static void apply_drain(struct fwd *f, struct logger *lg, const char *yaml, struct drain *d,
+			const char *want, unsigned want_draining)
+{
+	struct steer st = { 0 };
+	struct reconcile_view v = { steer_rs, steer_sorry, &st, d };
+	struct reconcile_result r = { 0 };
+	struct cfg *c = cfg_of(yaml);
+
+	for (size_t i = 0; i < 256; i++)
+		st.by_last_octet[i] = RECONCILE_RS_IN;
+	fake_of(f)->calls[0] = '\0';
+	assert_int_equal(reconcile(f, c, NULL, &v, lg, &r), 0);
+	assert_string_equal(fake_of(f)->calls, want);
+	assert_int_equal(r.dests_draining, want_draining);
+	assert_int_equal(drain_count(d), want_draining);
+	cfg_free(c);
+}
+
+static const char drain_yaml[] =
+	"virtual_services:\n"
+	"  - name: web\n"
+	"    address: 10.0.0.1:80\n"
+	"    drain_timeout: 10\n"
+	"    sorry_server: 10.0.0.30:80\n"
+	"    real_servers:\n"
+	"      - {address: 10.0.0.11:80, weight: 1}\n"
+	"      - {address: 10.0.0.12:80, weight: 2}\n";
+static const char drain_yaml_less[] =
+	"virtual_services:\n"
+	"  - name: web\n"
+	"    address: 10.0.0.1:80\n"
+	"    drain_timeout: 10\n"
+	"    sorry_server: 10.0.0.30:80\n"
+	"    real_servers:\n"
+	"      - {address: 10.0.0.11:80, weight: 1}\n";
+
+static void test_removed_server_drains_until_empty(void **state)
+{
+	struct fwd *f = state[0];
+	struct fake *k = fake_of(f);
+	uint64_t now = 1000;
+	struct drain d;
+
+	drain_init(&d, fake_clock, &now);
+	apply_drain(f, state[1], drain_yaml, &d, "svc+ dst+ dst+ ", 0);
+	k->dest[0][1].activeconns = 3;
+	k->dest[0][1].inactconns = 1;
+	/* .12 leaves the file: weight 0, still in the table. */
+	apply_drain(f, state[1], drain_yaml_less, &d, "dst~ ", 1);
+	assert_int_equal(k->svc[0].n_dests, 2);
+	assert_int_equal(k->dest[0][1].conf.weight, 0);
+	assert_int_equal(d.v[0].deadline_ms, 11000);
+	/* Connections left: nothing more happens, however often it runs. */
+	now = 5000;
+	apply_drain(f, state[1], drain_yaml_less, &d, "", 1);
+	k->dest[0][1].activeconns = 0;
+	apply_drain(f, state[1], drain_yaml_less, &d, "", 1);
+	/* The last one ends: removed. */
+	k->dest[0][1].inactconns = 0;
+	apply_drain(f, state[1], drain_yaml_less, &d, "dst- ", 0);
+	assert_int_equal(k->svc[0].n_dests, 1);
+	drain_free(&d);
+}
+
+static void test_drain_timeout_removes_what_is_left(void **state)
+{
+	struct fwd *f = state[0];
+	struct fake *k = fake_of(f);
+	uint64_t now = 0;
+	struct drain d;
+
+	drain_init(&d, fake_clock, &now);
+	apply_drain(f, state[1], drain_yaml, &d, "svc+ dst+ dst+ ", 0);
+	k->dest[0][1].activeconns = 7;
+	apply_drain(f, state[1], drain_yaml_less, &d, "dst~ ", 1);
+	now = 9999;
+	apply_drain(f, state[1], drain_yaml_less, &d, "", 1);
+	now = 10000;
+	apply_drain(f, state[1], drain_yaml_less, &d, "dst- ", 0);
+	drain_free(&d);
+}
+
+static void test_idle_server_goes_at_once_and_readded_one_serves_again(void **state)
+{
+	struct fwd *f = state[0];
+	struct fake *k = fake_of(f);
+	uint64_t now = 0;
+	struct drain d;
+
+	drain_init(&d, fake_clock, &now);
+	apply_drain(f, state[1], drain_yaml, &d, "svc+ dst+ dst+ ", 0);
+	/* No connection: nothing to wait for. */
+	apply_drain(f, state[1], drain_yaml_less, &d, "dst- ", 0);
+	apply_drain(f, state[1], drain_yaml, &d, "dst+ ", 0);
+	/* Draining, then named again: back to its weight by an edit, counters kept. */
+	k->dest[0][1].activeconns = 2;
+	k->dest[0][1].counters.conns = 42;
+	apply_drain(f, state[1], drain_yaml_less, &d, "dst~ ", 1);
+	now = 3000;
+	apply_drain(f, state[1], drain_yaml, &d, "dst~ ", 0);
+	assert_int_equal(k->dest[0][1].conf.weight, 2);
+	assert_int_equal(k->dest[0][1].counters.conns, 42);
+	/* A later removal drains afresh, with a new deadline. */
+	apply_drain(f, state[1], drain_yaml_less, &d, "dst~ ", 1);
+	assert_int_equal(d.v[0].deadline_ms, 13000);
+	/* The whole service goes: deleted, and nothing is left draining. */
+	apply_drain(f, state[1], "virtual_services: []\n", &d, "svc- ", 0);
+	drain_free(&d);
+}
+
+static void test_sorry_server_is_not_drained(void **state)
+{
+	struct fwd *f = state[0];
+	struct fake *k = fake_of(f);
+	struct steer st = { 0 };
+	struct reconcile_view v = { steer_rs, steer_sorry, &st, NULL };
+	struct reconcile_result r = { 0 };
+	struct cfg *c = cfg_of(drain_yaml);
+	struct drain d;
+
+	drain_init(&d, NULL, NULL);
+	v.drain = &d;
+	st.sorry = true;
+	assert_int_equal(reconcile(f, c, NULL, &v, state[1], &r), 0);
+	assert_int_equal(k->svc[0].n_dests, 3);
+	k->dest[0][2].activeconns = 5;
+	st.sorry = false;
+	k->calls[0] = '\0';
+	assert_int_equal(reconcile(f, c, NULL, &v, state[1], &r), 0);
+	assert_string_equal(k->calls, "dst- dst~ dst~ ");
+	assert_int_equal(drain_count(&d), 0);
+	cfg_free(c);
+	drain_free(&d);
+}
+
+static void test_drain_decide(void **state)
+{
+	struct drain_entry e = { .since_ms = 100, .deadline_ms = 400 };
+
+	(void)state;
+	assert_int_equal(drain_decide(&e, 0, 0, 100), DRAIN_DONE);
+	assert_int_equal(drain_decide(&e, 1, 0, 399), DRAIN_WAIT);
+	assert_int_equal(drain_decide(&e, 0, 1, 399), DRAIN_WAIT);
+	assert_int_equal(drain_decide(&e, 0, 1, 400), DRAIN_TIMED_OUT);
+	assert_int_equal(drain_decide(&e, 0, 0, 500), DRAIN_DONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,6 +611,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kernel_table_ownership, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dr_tun_take_the_service_port, setup, teardown),
 		cmocka_unit_test(test_persistence_conf),
+		cmocka_unit_test_setup_teardown(test_removed_server_drains_until_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drain_timeout_removes_what_is_left, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_server_goes_at_once_and_readded_one_serves_again,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sorry_server_is_not_drained, setup, teardown),
+		cmocka_unit_test(test_drain_decide),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,105 @@
+/*
+ * test_prom.c - the Prometheus text format writer: HELP and TYPE lines,
+ * samples with and without labels, label values and help text escaped
+ * as the format says (backslash, double quote, newline), exact counters
+ * past 2^53, and the special float values.
+ */
+#include "config.h"
+
+#include <event2/buffer.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "prom.h"
+
+/* The buffer's text, NUL-terminated (caller frees). */
+static char *text_of(struct evbuffer *b)
+{
+	size_t n = evbuffer_get_length(b);
+	char *s = malloc(n + 1);
+
+	evbuffer_remove(b, s, n);
+	s[n] = '\0';
+	return s;
+}
+
+static void test_family_and_plain_sample(void **state)
+{
+	struct evbuffer *b = evbuffer_new();
+	char *s;
+
+	(void)state;
+	prom_family(b, "lvsd_reloads_total", "counter", "Reloads attempted.");
+	prom_sample_u64(b, "lvsd_reloads_total", NULL, 0, 3);
+	s = text_of(b);
+	assert_string_equal(s, "# HELP lvsd_reloads_total Reloads attempted.\n"
+			       "# TYPE lvsd_reloads_total counter\n"
+			       "lvsd_reloads_total 3\n");
+	free(s);
+	evbuffer_free(b);
+}
+
+static void test_labels_are_escaped(void **state)
+{
+	struct evbuffer *b = evbuffer_new();
+	const struct prom_label l[] = {
+		{ "service", "we\"b\\1\nx" }, { "real_server", "[2001:db8::1]:80" }, { "empty", NULL },
+	};
+	char *s;
+
+	(void)state;
+	prom_sample_u64(b, "m", l, 3, UINT64_MAX);
+	s = text_of(b);
+	assert_string_equal(s, "m{service=\"we\\\"b\\\\1\\nx\",real_server=\"[2001:db8::1]:80\","
+			       "empty=\"\"} 18446744073709551615\n");
+	free(s);
+	evbuffer_free(b);
+}
+
+static void test_help_escapes_backslash_and_newline_only(void **state)
+{
+	struct evbuffer *b = evbuffer_new();
+	char *s;
+
+	(void)state;
+	prom_family(b, "g", "gauge", "a \"quoted\" \\ and\nmore");
+	s = text_of(b);
+	assert_string_equal(s, "# HELP g a \"quoted\" \\\\ and\\nmore\n# TYPE g gauge\n");
+	free(s);
+	evbuffer_free(b);
+}
+
+static void test_doubles(void **state)
+{
+	struct evbuffer *b = evbuffer_new();
+	char *s;
+
+	(void)state;
+	prom_sample_double(b, "d", NULL, 0, 0.0125);
+	prom_sample_double(b, "d", NULL, 0, NAN);
+	prom_sample_double(b, "d", NULL, 0, INFINITY);
+	prom_sample_double(b, "d", NULL, 0, -INFINITY);
+	prom_sample_double(b, "d", NULL, 0, 1e21);
+	s = text_of(b);
+	assert_string_equal(s, "d 0.012500000000000001\nd NaN\nd +Inf\nd -Inf\nd 1e+21\n");
+	free(s);
+	evbuffer_free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_family_and_plain_sample),
+		cmocka_unit_test(test_labels_are_escaped),
+		cmocka_unit_test(test_help_escapes_backslash_and_newline_only),
+		cmocka_unit_test(test_doubles),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
