@@ -111,12 +111,13 @@ tables_missing=$(comm -23 <(cut -d' ' -f1 "$T/schema.keys" | sort -u) \
 is "$tables_missing" "" "every table of the schema has a section in lvsd.yaml.5"
 
 # The values an enum key takes are listed where the key is described.
-for pair in "sched scheduler" "fwd_core forwarding_core" "check_type type"; do
+for pair in "sched scheduler" "fwd_core forwarding_core" "check_type type" \
+	"fwd_method forwarding" "proto protocol" "on_failure on_failure"; do
 	set -- $pair
 	names=$(awk -v t="cfg_$1_names[]" '
 		index($0, "const char *const " t " = {") == 1 { on = 1 }
 		on { print } on && /};/ { exit }' "$SCHEMA" |
-		grep -o '"[a-z0-9]*"' | tr -d '"' | grep -vx none)
+		grep -o '"[a-z0-9]*"' | tr -d '"')
 	entry=$(awk -v k="$2" '
 		/^\.TP/ { tp = 1; next }
 		tp && $0 == ".B " k { on = 1; tp = 0; next }
