@@ -214,7 +214,8 @@ for c in $cmds; do
 done
 is "${absent[*]}" "" "lvsctl.8 has an entry for every command"
 absent=()
-for o in $list_opts $("$LVSCTL" -h | grep -oE -- '(^| |\[|\|)-[a-zA-Z]\b' | tr -d ' [|' | sort -u); do
+for o in $list_opts $("$LVSCTL" -h | grep -oE -- '(^| |\[|\|)-(-[a-z][a-z-]*|[a-zA-Z]\b)' |
+		tr -d ' [|' | sort -u); do
 	grep -qF -- "$(sed 's/-/\\-/g' <<<"$o")" "$MAN/lvsctl.8" || absent+=("$o")
 done
 if [ -n "$list_opts" ] && [ ${#absent[@]} -eq 0 ]; then
