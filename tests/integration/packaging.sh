@@ -28,11 +28,11 @@ subst "$UNIT_IN" >"$T/lvsd.service"
 # ---- the unit as systemd reads it ------------------------------------------
 
 # What make built for installation has every @name@ replaced.
-built=$top_builddir/etc/lvsd.service
+built=$top_builddir/lvsd.service
 if [ -f "$built" ]; then
-	unlike "$(cat "$built")" '@[a-z]+@' "the built etc/lvsd.service has every path filled in"
+	unlike "$(cat "$built")" '@[a-z]+@' "the built lvsd.service has every path filled in"
 else
-	fail "make built etc/lvsd.service" "no $built"
+	fail "make built lvsd.service" "no $built"
 fi
 
 if command -v systemd-analyze >/dev/null; then
