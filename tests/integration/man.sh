@@ -44,6 +44,8 @@ for p in "${PAGES[@]}"; do
 		fail "groff -ww -man $p: no warning" "exit status $rc"
 		diag_file "$T/$p.groff.err"
 	fi
+	# The header names the version being built, so a release bumps it.
+	like "$(grep -m1 '^\.TH ' "$f")" "\"lvsd $(lvsd_version)\"" "$p: .TH names lvsd $(lvsd_version)"
 	# The NAME line is what whatis/apropos index.
 	like "$(sed -n '/^\.SH NAME/{n;p;q}' "$f")" "^${p%.*} \\\\- " "$p: a NAME line 'page \\- summary'"
 done
