@@ -74,6 +74,8 @@
 
 set -u
 export LC_ALL=C
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 N=${N:-10000}
 BASE=${BASE_PORT:-20000}
@@ -94,7 +96,6 @@ VIP_PORT=$((BASE - 2))
 FE_PORT=$((BASE - 1))
 
 die() { echo "checks.sh: $*" >&2; exit 2; }
-say() { printf '%s\n' "$*" >&2; }
 
 [ $# -eq 1 ] || die "usage: bench/checks.sh BUILD_DIR"
 BUILD=$(cd "$1" 2>/dev/null && pwd) || die "no such directory: $1"
@@ -157,13 +158,6 @@ cd "$W" || die "cannot enter $W"
 PIDS=()
 
 # forget PID: it has been waited for; its number may be reused.
-forget()
-{
-	local p keep=()
-
-	for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
-	PIDS=("${keep[@]}")
-}
 
 # stop PID: TERM, up to 5 s, then KILL; with its children (nginx's workers).
 stop()
@@ -695,14 +689,6 @@ profile_status()
 
 # ---- the run ----------------------------------------------------------------------------
 
-median()
-{
-	tr ' ' '\n' <<<"$1" | grep -v '^-\?$' | sort -g |
-		awk '{ v[NR] = $1 } END { if (!NR) { print "-"; exit }
-			if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-maxof() { tr ' ' '\n' <<<"$1" | grep -v '^-\?$' | sort -g | tail -n1 | grep . || echo -; }
-minof() { tr ' ' '\n' <<<"$1" | grep -v '^-\?$' | sort -g | head -n1 | grep . || echo -; }
 
 say "lvsd health-check benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $NCPU CPUs, $(uname -r)"
 say "  $(haproxy -v | head -n1 | cut -d' ' -f1-3); nginx $(nginx -v 2>&1 | cut -d/ -f2); lvsd $("$LVSD" -V 2>&1 | head -n1)"
@@ -730,7 +716,6 @@ done
 
 # ---- the table ----------------------------------------------------------------------------
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b != "-" && b > 0) printf "%.2f", a / b; else print "-" }'; }
 # row LABEL ARRAY TYPE [max]: the checkers' medians (or maxima), and lvsd/haproxy.
 row()
 {

@@ -54,6 +54,8 @@
 
 set -u
 export LC_ALL=C
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 N=${N:-400}
 BASE=${BASE_PORT:-20000}
@@ -70,7 +72,6 @@ VIP_PORT=$((BASE - 2))
 KA_VIP=10.255.0.1
 
 die() { echo "checks_vm.sh: $*" >&2; exit 2; }
-say() { printf '%s\n' "$*" >&2; }
 
 SELF=$(cd "$(dirname "$0")" && pwd -P)/$(basename "$0")
 SRC=$(cd "$(dirname "$0")/.." && pwd -P)
@@ -278,15 +279,6 @@ measure()
 	say "  $type $c: CPU $cpu% ($((a1 - a0)) connections in ${win}s; servers saw $probes on $ports ports; healthy ${HEALTHY[$type,$c]})"
 }
 
-median()
-{
-	tr ' ' '\n' <<<"$1" | grep -v '^-\?$' | sort -g |
-		awk '{ v[NR] = $1 } END { if (!NR) { print "-"; exit }
-			if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-maxof() { tr ' ' '\n' <<<"$1" | grep -v '^-\?$' | sort -g | tail -n1 | grep . || echo -; }
-minof() { tr ' ' '\n' <<<"$1" | grep -v '^-\?$' | sort -g | head -n1 | grep . || echo -; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b != "-" && b > 0) printf "%.2f", a / b; else print "-" }'; }
 
 row()
 {

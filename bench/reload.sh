@@ -54,6 +54,8 @@
 # A smoke test: SERVICES=20 SERVERS=3 REPS=3 bench/reload.sh BUILD_DIR
 
 set -uo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 SERVICES=${SERVICES:-1000}
@@ -63,7 +65,6 @@ PEERS=${PEERS:-haproxy keepalived}
 VIP=127.1.0.1:80 RIP=127.2.0.1:8000
 
 die() { echo "reload.sh: $*" >&2; exit 1; }
-say() { echo "$*" >&2; }
 
 # ---- the part that runs inside the VM: keepalived and lvsd, timed -------------------
 

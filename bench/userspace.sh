@@ -46,6 +46,8 @@
 
 set -u
 export LC_ALL=C
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 REPS=${REPS:-5}
 DURATION=${DURATION:-10s}
@@ -62,7 +64,6 @@ CAP=${CAP:-0}
 
 here=$(cd "$(dirname "$0")" && pwd)
 die() { echo "userspace.sh: $*" >&2; exit 2; }
-say() { printf '%s\n' "$*" >&2; }
 
 [ $# -eq 1 ] || die "usage: bench/userspace.sh BUILD_DIR"
 BUILD=$(cd "$1" 2>/dev/null && pwd) || die "no such directory: $1"
@@ -107,13 +108,6 @@ W=$(mktemp -d /tmp/lvsd-bench.XXXXXX) || die "mktemp failed"
 PIDS=()
 
 # forget PID: it has been waited for; its number may be reused.
-forget()
-{
-	local p keep=()
-
-	for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
-	PIDS=("${keep[@]}")
-}
 
 # Stop what we started and still runs, by pid: TERM, a bounded wait, then
 # KILL. nginx workers outlive a KILLed master, so they are listed too.
@@ -429,12 +423,6 @@ big_run()
 	say "  big $p: $mbs MB/s, $cpu ms CPU/MiB, busy: proxy core $pb%, load core $lb%"
 }
 
-median()
-{
-	tr ' ' '\n' <<<"$1" | grep . | sort -g |
-		awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];
-			else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 # ---- profiling -----------------------------------------------------------------------
 
@@ -575,7 +563,6 @@ fi
 
 # ---- the table ---------------------------------------------------------------------------
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 row()
 {
 	printf '%-30s %9s %9s %9s %9s %9s\n' "$1" "$2" "$3" "$4" "$(ratio "$4" "$2")" "$(ratio "$4" "$3")"

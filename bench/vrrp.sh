@@ -56,6 +56,9 @@
 
 set -u
 export LC_ALL=C
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+MEDIAN_DECIMALS=0	# gaps in whole ms
 
 REPS=${REPS:-5}
 INTERVALS=${INTERVALS:-1 0.1 0.01}
@@ -69,7 +72,6 @@ GARP_DELAY=5 GARP_REPEAT=5
 
 here=$(cd "$(dirname "$0")" && pwd)
 die() { echo "vrrp.sh: $*" >&2; exit 2; }
-say() { printf '%s\n' "$*" >&2; }
 
 [ $# -eq 1 ] || die "usage: bench/vrrp.sh BUILD_DIR"
 BUILD=$(cd "$1" 2>/dev/null && pwd) || die "no such directory: $1"
@@ -103,13 +105,6 @@ check_tools
 W=$(mktemp -d /tmp/lvsd-vrrp.XXXXXX) || die "mktemp failed"
 PIDS=()
 
-forget()
-{
-	local p keep=()
-
-	for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
-	PIDS=("${keep[@]}")
-}
 
 # True while PID runs (a zombie does not count).
 alive()
@@ -639,14 +634,6 @@ done
 
 # ---- the table -------------------------------------------------------------------------------
 
-median()
-{
-	tr ' ' '\n' <<<"$1" | grep . | sort -g |
-		awk '{ v[NR] = $1 } END { if (!NR) { print "-"; exit }
-			if (NR % 2) print v[(NR + 1) / 2]; else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-maxof() { tr ' ' '\n' <<<"$1" | grep . | sort -g | tail -n1 | grep . || echo -; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b != "-" && b > 0) printf "%.2f", a / b; else print "-" }'; }
 fails() { local f=${FAILS[$1]:-}; echo "${#f}"; }
 
 within() { tr ' ' '\n' <<<"$1" | grep . | awk -v b="$2" '$1 <= b { k++ } END { printf "%d/%d", k, NR }'; }
