@@ -25,21 +25,9 @@
 #include <cmocka.h>
 
 #include "fwd_ipvs_msg.h"
+#include "addr_test_util.h"
 
 #define FAMILY 42
-
-static struct lvs_addr ep(const char *ip, uint16_t port)
-{
-	struct lvs_addr a = { .port = port };
-
-	if (inet_pton(AF_INET, ip, &a.ip.v4) == 1)
-		a.af = AF_INET;
-	else if (inet_pton(AF_INET6, ip, &a.ip.v6) == 1)
-		a.af = AF_INET6;
-	else
-		fail_msg("bad test address %s", ip);
-	return a;
-}
 
 static struct nl_msg *msg(uint8_t cmd)
 {

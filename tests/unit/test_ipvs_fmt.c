@@ -21,21 +21,9 @@
 #include <cmocka.h>
 
 #include "ipvs_fmt.h"
+#include "addr_test_util.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-
-static struct lvs_addr ep(const char *ip, uint16_t port)
-{
-	struct lvs_addr a = { .port = port };
-
-	if (inet_pton(AF_INET, ip, &a.ip.v4) == 1)
-		a.af = AF_INET;
-	else if (inet_pton(AF_INET6, ip, &a.ip.v6) == 1)
-		a.af = AF_INET6;
-	else
-		fail_msg("bad test address %s", ip);
-	return a;
-}
 
 static struct fwd_dest_info dest(const char *ip, uint16_t port,
 				 enum cfg_fwd_method m, uint32_t weight,
