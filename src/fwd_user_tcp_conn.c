@@ -247,7 +247,6 @@ void utcp_conn_start(struct uservice *s, int fd, const struct sockaddr_storage *
 	struct tconn *t = calloc(1, sizeof(*t));
 	struct persist_tpl *tpl;
 	struct udest *d;
-	int one = 1;
 
 	if (!t) {
 		close(fd);
@@ -258,7 +257,7 @@ void utcp_conn_start(struct uservice *s, int fd, const struct sockaddr_storage *
 	t->fd[SERVER] = -1;
 	t->uc.close = uconn_close_tcp;
 	addr_from_sockaddr(ss, &t->client);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* TCP_NODELAY came with the socket: accepted sockets inherit the listener's. */
 	event_assign(&t->io[CLIENT], s->core->base, fd, TCONN_EVENTS, tconn_on_io, t);
 	event_assign(&t->timer, s->core->base, -1, 0, on_timer, t);
 	d = uservice_schedule(s, &t->client, &tpl);

@@ -25,7 +25,8 @@ lab_exec dir1 ip addr add "$LAB_VIP/24" dev eth0 || bail_out "cannot add the VIP
 lab_exec dir1 ip -6 addr add "$LAB_VIP6/64" dev eth0 nodad || bail_out "cannot add the VIP6"
 for n in 1 2 3; do
 	lab_testsrv "rs$n" --id "rs$n" --http "0.0.0.0:80" --http "[::]:80" \
-		--udp-echo "0.0.0.0:53" --echo "0.0.0.0:7" || bail_out "rs$n did not start"
+		--udp-echo "0.0.0.0:53" --echo "0.0.0.0:7" --smtp "0.0.0.0:25" ||
+		bail_out "rs$n did not start"
 	eval "RS${n}_PID=\$LAB_PID"
 	lab_testsrv "rs$n" --id "rs$n" --proxy-v2 --http "0.0.0.0:81" ||
 		bail_out "rs$n (proxy v2) did not start"
@@ -84,6 +85,9 @@ services()
 		echo "    real_servers: [{address: $RS1}, {address: $RS2}, {address: $RS3}]"
 		echo "  - name: echo"
 		echo "    address: $LAB_VIP:7"
+		echo "    real_servers: [{address: $RS1}]"
+		echo "  - name: smtp"
+		echo "    address: $LAB_VIP:25"
 		echo "    real_servers: [{address: $RS1}]"
 		echo "  - name: proxied"
 		echo "    address: $LAB_VIP:81"
@@ -211,6 +215,12 @@ like "$CTL_OUT" "^UDP +[0-9:]+ +UDP +$CLIENT:[0-9]+ +$LAB_VIP:53" "list --conns 
 body=$(cl --get "http://$LAB_VIP:81/" --include)
 like "$body" "^X-Client: $CLIENT:[0-9]+" "proxy_protocol v2: the real server sees the client's address"
 
+# The server speaks first: lvsd must connect without waiting for the client.
+greeting=$(lab_exec client timeout 10 python3 -c '
+import socket, sys
+s = socket.create_connection((sys.argv[1], 25), timeout=5)
+print(s.recv(200).decode().strip()); s.sendall(b"QUIT\r\n")' "$LAB_VIP" 2>&1)
+like "$greeting" "^220 " "server speaks first (SMTP): a silent client gets the greeting ($greeting)"
 echoed=$(printf 'half-closed\n' | cl --send "tcp://$LAB_VIP:7")
 is "$echoed" "half-closed" "half-close: the client's FIN passes through, the echo comes back"
 
