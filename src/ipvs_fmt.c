@@ -1,7 +1,7 @@
 /*
  * ipvs_fmt.c - ipvsadm's listings (-Ln, --stats, --rate, --thresholds,
- * --persistent-conn, -Lnc, -S -n) and their JSON twins, from a table
- * snapshot.
+ * --persistent-conn, -Lnc, -S -n) from a table snapshot, and the names,
+ * sort and walk that their JSON twins (ipvs_fmt_json.c) share.
  *
  * The layouts are ipvsadm v1.31's: its printf widths, its column
  * headers, its K/M/G/T number scaling and its sort order. Every quirk
@@ -21,19 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ipvs_fmt.h"
-
-/* What the kernel reports; every Linux since 2.6.10 says 1.2.1. */
-#define IPVS_VERSION_TEXT	"1.2.1"
+#include "ipvs_fmt_priv.h"
 
 /* IP_VS_SVC_F_SCHED3: in the kernel's flag word, though lvsd never sets it. */
 #define SVC_F_SCHED3		0x0020
 #define SVC_F_SCHED_ANY		(FWD_SVC_SCHED1 | FWD_SVC_SCHED2 | SVC_F_SCHED3)
 
 #define N_OF(a)			(sizeof(a) / sizeof((a)[0]))
-
-/* Longest "[v6]:port" plus NUL, as ipvsadm's 60-byte buffer allows. */
-#define EP_LEN			64
 
 /* Forwarding methods: the -Ln column, the -S switch, the JSON word. */
 static const struct fwd_name {
@@ -82,7 +76,17 @@ static unsigned proto_idx(enum cfg_proto p)
 	return p == CFG_PROTO_UDP ? CFG_PROTO_UDP : CFG_PROTO_TCP;
 }
 
-static const char *sched_name(enum cfg_sched s)
+const char *ipvs_fmt_fwd_word(enum cfg_fwd_method m)
+{
+	return fwd_of(m)->json;
+}
+
+const char *ipvs_fmt_proto_word(enum cfg_proto p)
+{
+	return proto_names[proto_idx(p)].json;
+}
+
+const char *ipvs_fmt_sched_name(enum cfg_sched s)
 {
 	return (unsigned)s <= CFG_SCHED_TWOS ? cfg_sched_names[s] : "?";
 }
@@ -94,34 +98,34 @@ static const char *endpoint(int af, const void *ip, uint16_t port, char *buf)
 	bool v6 = af == AF_INET6;
 
 	inet_ntop(v6 ? AF_INET6 : AF_INET, ip, ipbuf, sizeof(ipbuf));
-	snprintf(buf, EP_LEN, "%s%s%s:%u", v6 ? "[" : "", ipbuf, v6 ? "]" : "",
+	snprintf(buf, IPVS_FMT_EP_LEN, "%s%s%s:%u", v6 ? "[" : "", ipbuf, v6 ? "]" : "",
 		 port);
 	return buf;
 }
 
-static const char *addr_text(const struct lvs_addr *a, char *buf)
+const char *ipvs_fmt_addr(const struct lvs_addr *a, char *buf)
 {
 	return endpoint(a->af, &a->ip, a->port, buf);
 }
 
-static int svc_af(const struct fwd_service_conf *c)
+int ipvs_fmt_svc_af(const struct fwd_service_conf *c)
 {
 	return c->key.fwmark ? c->key.fwmark_af : c->key.addr.af;
 }
 
 /* The service is persistent by its flag, or by a timeout where a core leaves the flag out. */
-static bool svc_persistent(const struct fwd_service_conf *c)
+bool ipvs_fmt_svc_persistent(const struct fwd_service_conf *c)
 {
 	return (c->flags & FWD_SVC_PERSISTENT) || c->persistence_timeout;
 }
 
-static unsigned svc_timeout_s(const struct fwd_service_conf *c)
+unsigned ipvs_fmt_svc_timeout_s(const struct fwd_service_conf *c)
 {
 	return (unsigned)(c->persistence_timeout / 1000);
 }
 
 /* An IPv4 netmask from its prefix length. */
-static struct in_addr mask4(unsigned plen)
+struct in_addr ipvs_fmt_mask4(unsigned plen)
 {
 	struct in_addr m = { htonl(plen ? ~0u << (32 - (plen > 32 ? 32 : plen)) : 0) };
 
@@ -137,7 +141,7 @@ static const char *svc_mask_text(const struct fwd_service_conf *c, char *buf,
 {
 	unsigned plen = c->persistence_plen;
 
-	if (svc_af(c) == AF_INET6) {
+	if (ipvs_fmt_svc_af(c) == AF_INET6) {
 		if (plen >= 128)
 			return NULL;
 		snprintf(buf, len, "%u", plen);
@@ -145,7 +149,7 @@ static const char *svc_mask_text(const struct fwd_service_conf *c, char *buf,
 	}
 	if (plen >= 32)
 		return NULL;
-	struct in_addr m = mask4(plen);
+	struct in_addr m = ipvs_fmt_mask4(plen);
 
 	inet_ntop(AF_INET, &m, buf, len);
 	return buf;
@@ -156,8 +160,8 @@ static const char *svc_mask_text(const struct fwd_service_conf *c, char *buf,
  * names for flags 1 and 2 (and none for 3), the others are "flag-N".
  * Returns how many names went into names[].
  */
-static size_t sched_flag_names(const struct fwd_service_conf *c,
-			       const char *names[3])
+size_t ipvs_fmt_sched_flag_names(const struct fwd_service_conf *c,
+				 const char *names[3])
 {
 	static const char *const generic[] = { "flag-1", "flag-2", "flag-3" };
 	static const char *const sh[] = { "sh-fallback", "sh-port", NULL };
@@ -178,7 +182,7 @@ static const char *sched_flags_text(const struct fwd_service_conf *c,
 				    char *buf, size_t len)
 {
 	const char *names[3];
-	size_t n = sched_flag_names(c, names);
+	size_t n = ipvs_fmt_sched_flag_names(c, names);
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < n; i++)
@@ -195,8 +199,8 @@ static const char *sched_flags_text(const struct fwd_service_conf *c,
 static const char *svc_label(const struct fwd_service_conf *c, bool rule,
 			     char *buf, size_t len)
 {
-	char ep[EP_LEN];
-	int v6 = svc_af(c) == AF_INET6;
+	char ep[IPVS_FMT_EP_LEN];
+	int v6 = ipvs_fmt_svc_af(c) == AF_INET6;
 	unsigned p = proto_idx(c->key.protocol);
 
 	if (c->key.fwmark)
@@ -204,10 +208,10 @@ static const char *svc_label(const struct fwd_service_conf *c, bool rule,
 			 (int)c->key.fwmark, v6 ? (rule ? " -6" : " IPv6") : "");
 	else if (rule)
 		snprintf(buf, len, "%s %s", proto_names[p].save,
-			 addr_text(&c->key.addr, ep));
+			 ipvs_fmt_addr(&c->key.addr, ep));
 	else
 		snprintf(buf, len, "%-4s %s", proto_names[p].list,
-			 addr_text(&c->key.addr, ep));
+			 ipvs_fmt_addr(&c->key.addr, ep));
 	return buf;
 }
 
@@ -250,7 +254,7 @@ static int cmp_services(const void *pa, const void *pb)
 
 	if ((r = wrap_diff(a->key.fwmark, b->key.fwmark)) != 0)
 		return r;
-	if ((r = svc_af(a) - svc_af(b)) != 0)
+	if ((r = ipvs_fmt_svc_af(a) - ipvs_fmt_svc_af(b)) != 0)
 		return r;
 	/* the kernel reports no protocol for a fwmark service: 0 */
 	r = (a->key.fwmark ? 0 : proto_names[proto_idx(a->key.protocol)].ipproto) -
@@ -260,7 +264,7 @@ static int cmp_services(const void *pa, const void *pb)
 	/* ... nor an address or port: zeroes */
 	ka = a->key.fwmark ? &none : &a->key.addr;
 	kb = b->key.fwmark ? &none : &b->key.addr;
-	if ((r = cmp_ip(svc_af(a), ka, kb)) != 0)
+	if ((r = cmp_ip(ipvs_fmt_svc_af(a), ka, kb)) != 0)
 		return r;
 	return (int)ka->port - (int)kb->port;
 }
@@ -296,16 +300,9 @@ static const void **sorted(const void *base, size_t n, size_t size,
 	return v;
 }
 
-/* What a walk does at one service, given its real servers in order. */
-typedef void (*svc_visit_fn)(const struct fwd_service_info *s,
-			     const void *const *dests, void *arg);
-
-/*
- * Visit every service with its real servers, both sorted as ipvsadm
- * sorts them unless nosort. 0, or -1 when out of memory.
- */
-static int walk_table(const struct fwd_table *t, bool nosort,
-		      svc_visit_fn visit, void *arg)
+/* The table walk ipvs_fmt_priv.h describes, for the text and the JSON. */
+int ipvs_fmt_walk(const struct fwd_table *t, bool nosort,
+		  ipvs_fmt_visit_fn visit, void *arg)
 {
 	const void **sv = sorted(t->services, t->n_services,
 				 sizeof(*t->services), cmp_services, nosort);
@@ -425,11 +422,11 @@ static void list_service_flags(FILE *out, const struct fwd_service_conf *c)
 	char buf[64];
 	const char *mask;
 
-	fprintf(out, " %s", sched_name(c->scheduler));
+	fprintf(out, " %s", ipvs_fmt_sched_name(c->scheduler));
 	if (c->flags & SVC_F_SCHED_ANY)
 		fprintf(out, " (%s)", sched_flags_text(c, buf, sizeof(buf)));
-	if (svc_persistent(c)) {
-		fprintf(out, " persistent %u", svc_timeout_s(c));
+	if (ipvs_fmt_svc_persistent(c)) {
+		fprintf(out, " persistent %u", ipvs_fmt_svc_timeout_s(c));
 		if ((mask = svc_mask_text(c, buf, sizeof(buf))) != NULL)
 			fprintf(out, " mask %s", mask);
 	}
@@ -459,8 +456,8 @@ static void list_service(FILE *out, const struct fwd_service_info *s,
 static void list_dest(FILE *out, const struct fwd_dest_info *d,
 		      enum ipvs_fmt_view view, bool exact)
 {
-	char ep[EP_LEN];
-	const char *name = addr_text(&d->conf.addr, ep);
+	char ep[IPVS_FMT_EP_LEN];
+	const char *name = ipvs_fmt_addr(&d->conf.addr, ep);
 	int weight = (int)d->conf.weight;
 
 	switch (view) {
@@ -521,7 +518,7 @@ int ipvs_fmt_list(const struct fwd_table *t, enum ipvs_fmt_view view,
 	fprintf(out, "IP Virtual Server version " IPVS_VERSION_TEXT " (size=%u)\n",
 		t->conn_tab_size);
 	list_title(out, x.view);
-	if (walk_table(t, flags & IPVS_FMT_NOSORT, list_visit, &x) < 0)
+	if (ipvs_fmt_walk(t, flags & IPVS_FMT_NOSORT, list_visit, &x) < 0)
 		return -1;
 	return ferror(out) ? -1 : 0;
 }
@@ -534,9 +531,9 @@ static void save_service(FILE *out, const struct fwd_service_conf *c,
 	char buf[64];
 	const char *mask;
 
-	fprintf(out, "-A %s -s %s", label, sched_name(c->scheduler));
-	if (svc_persistent(c)) {
-		fprintf(out, " -p %u", svc_timeout_s(c));
+	fprintf(out, "-A %s -s %s", label, ipvs_fmt_sched_name(c->scheduler));
+	if (ipvs_fmt_svc_persistent(c)) {
+		fprintf(out, " -p %u", ipvs_fmt_svc_timeout_s(c));
 		if ((mask = svc_mask_text(c, buf, sizeof(buf))) != NULL)
 			fprintf(out, " -M %s", mask);
 	}
@@ -551,7 +548,7 @@ static void save_visit(const struct fwd_service_info *s,
 		       const void *const *dests, void *arg)
 {
 	FILE *out = arg;
-	char label[96], ep[EP_LEN];
+	char label[96], ep[IPVS_FMT_EP_LEN];
 
 	svc_label(&s->conf, true, label, sizeof(label));
 	save_service(out, &s->conf, label);
@@ -563,7 +560,7 @@ static void save_visit(const struct fwd_service_info *s,
 		 * and ipvsadm then names it: plain IP-in-IP for lvsd's.
 		 */
 		fprintf(out, "-a %s -r %s %s -w %d%s\n", label,
-			addr_text(&d->conf.addr, ep), fwd_of(d->conf.method)->save,
+			ipvs_fmt_addr(&d->conf.addr, ep), fwd_of(d->conf.method)->save,
 			(int)d->conf.weight,
 			d->conf.method == CFG_FWD_TUN ? " --tun-type ipip" : "");
 	}
@@ -571,7 +568,7 @@ static void save_visit(const struct fwd_service_info *s,
 
 int ipvs_fmt_save(const struct fwd_table *t, unsigned flags, FILE *out)
 {
-	if (walk_table(t, flags & IPVS_FMT_NOSORT, save_visit, out) < 0)
+	if (ipvs_fmt_walk(t, flags & IPVS_FMT_NOSORT, save_visit, out) < 0)
 		return -1;
 	return ferror(out) ? -1 : 0;
 }
@@ -598,7 +595,7 @@ const char *ipvs_fmt_conn_state(const struct fwd_conn_info *c)
 	return "ERR!";
 }
 
-static const char *conn_proto(const struct fwd_conn_info *c, bool json)
+const char *ipvs_fmt_conn_proto(const struct fwd_conn_info *c, bool json)
 {
 	/* the kernel keys fwmark templates as protocol IPPROTO_IP */
 	if (conn_fwmark_template(c))
@@ -608,7 +605,7 @@ static const char *conn_proto(const struct fwd_conn_info *c, bool json)
 }
 
 /* The virtual column: a fwmark template shows its mark as an address, port 0. */
-static const char *conn_virtual(const struct fwd_conn_info *c, char *buf)
+const char *ipvs_fmt_conn_virtual(const struct fwd_conn_info *c, char *buf)
 {
 	if (conn_fwmark_template(c)) {
 		struct in6_addr mark = { 0 };
@@ -617,7 +614,7 @@ static const char *conn_virtual(const struct fwd_conn_info *c, char *buf)
 		memcpy(&mark, &be, 4);
 		return endpoint(c->client.af, &mark, 0, buf);
 	}
-	return addr_text(&c->virt, buf);
+	return ipvs_fmt_addr(&c->virt, buf);
 }
 
 int ipvs_fmt_conns(const struct fwd_conn_info *c, size_t n, FILE *out)
@@ -626,170 +623,14 @@ int ipvs_fmt_conns(const struct fwd_conn_info *c, size_t n, FILE *out)
 	      "pro expire state       source             virtual            destination\n",
 	      out);
 	for (size_t i = 0; i < n; i++) {
-		char src[EP_LEN], virt[EP_LEN], dst[EP_LEN], expire[24];
+		char src[IPVS_FMT_EP_LEN], virt[IPVS_FMT_EP_LEN], dst[IPVS_FMT_EP_LEN], expire[24];
 		unsigned secs = (unsigned)(c[i].expires_ms / 1000);
 
 		snprintf(expire, sizeof(expire), "%02u:%02u", secs / 60, secs % 60);
 		fprintf(out, "%-3s %-6s %-11s %-18s %-18s %s\n",
-			conn_proto(&c[i], false), expire, ipvs_fmt_conn_state(&c[i]),
-			addr_text(&c[i].client, src), conn_virtual(&c[i], virt),
-			addr_text(&c[i].dest, dst));
+			ipvs_fmt_conn_proto(&c[i], false), expire, ipvs_fmt_conn_state(&c[i]),
+			ipvs_fmt_addr(&c[i].client, src), ipvs_fmt_conn_virtual(&c[i], virt),
+			ipvs_fmt_addr(&c[i].dest, dst));
 	}
 	return ferror(out) ? -1 : 0;
-}
-
-/* ---- JSON --------------------------------------------------------------- */
-
-static void json_counters(struct json *j, const struct fwd_counters *c)
-{
-	json_key(j, "stats");
-	json_object_begin(j);
-	json_kv_uint(j, "conns", c->conns);
-	json_kv_uint(j, "inpkts", c->inpkts);
-	json_kv_uint(j, "outpkts", c->outpkts);
-	json_kv_uint(j, "inbytes", c->inbytes);
-	json_kv_uint(j, "outbytes", c->outbytes);
-	json_object_end(j);
-}
-
-static void json_rates(struct json *j, const struct fwd_rates *r)
-{
-	json_key(j, "rates");
-	json_object_begin(j);
-	json_kv_uint(j, "cps", r->cps);
-	json_kv_uint(j, "inpps", r->inpps);
-	json_kv_uint(j, "outpps", r->outpps);
-	json_kv_uint(j, "inbps", r->inbps);
-	json_kv_uint(j, "outbps", r->outbps);
-	json_object_end(j);
-}
-
-static void json_dest(struct json *j, const struct fwd_dest_info *d)
-{
-	char ep[EP_LEN];
-
-	json_object_begin(j);
-	json_kv_string(j, "address", addr_text(&d->conf.addr, ep));
-	json_kv_string(j, "forward", fwd_of(d->conf.method)->json);
-	json_kv_uint(j, "weight", d->conf.weight);
-	json_kv_uint(j, "active_conns", d->activeconns);
-	json_kv_uint(j, "inactive_conns", d->inactconns);
-	json_kv_uint(j, "persistent_conns", d->persistconns);
-	json_kv_uint(j, "u_threshold", d->conf.u_threshold);
-	json_kv_uint(j, "l_threshold", d->conf.l_threshold);
-	json_counters(j, &d->counters);
-	json_rates(j, &d->rates);
-	json_object_end(j);
-}
-
-/* "flags": the persistent and one-packet flags and the scheduler's, by name. */
-static void json_service_flags(struct json *j, const struct fwd_service_conf *c)
-{
-	const char *names[3];
-	size_t n = sched_flag_names(c, names);
-
-	json_key(j, "flags");
-	json_array_begin(j);
-	if (svc_persistent(c))
-		json_string(j, "persistent");
-	if (c->flags & FWD_SVC_ONEPACKET)
-		json_string(j, "ops");
-	for (size_t i = 0; i < n; i++)
-		json_string(j, names[i]);
-	json_array_end(j);
-}
-
-static void json_persistence(struct json *j, const struct fwd_service_conf *c)
-{
-	char buf[64];
-	bool v6 = svc_af(c) == AF_INET6;
-	unsigned full = v6 ? 128 : 32;
-	unsigned plen = c->persistence_plen < full ? c->persistence_plen : full;
-
-	json_key(j, "persistence");
-	if (!svc_persistent(c)) {
-		json_null(j);
-		return;
-	}
-	json_object_begin(j);
-	json_kv_uint(j, "timeout", svc_timeout_s(c));
-	json_kv_uint(j, "prefix_len", plen);
-	if (!v6) {
-		struct in_addr m = mask4(plen);
-
-		inet_ntop(AF_INET, &m, buf, sizeof(buf));
-		json_kv_string(j, "netmask", buf);
-	}
-	json_object_end(j);
-}
-
-static void json_visit(const struct fwd_service_info *s,
-		       const void *const *dests, void *arg)
-{
-	const struct fwd_service_conf *c = &s->conf;
-	struct json *j = arg;
-	char ep[EP_LEN];
-
-	json_object_begin(j);
-	json_key(j, "address");
-	if (c->key.fwmark)
-		json_null(j);
-	else
-		json_string(j, addr_text(&c->key.addr, ep));
-	json_kv_uint(j, "fwmark", c->key.fwmark);
-	json_kv_string(j, "family", svc_af(c) == AF_INET6 ? "inet6" : "inet");
-	json_key(j, "protocol");
-	if (c->key.fwmark)
-		json_null(j);
-	else
-		json_string(j, proto_names[proto_idx(c->key.protocol)].json);
-	json_kv_string(j, "scheduler", sched_name(c->scheduler));
-	json_service_flags(j, c);
-	json_persistence(j, c);
-	json_counters(j, &s->counters);
-	json_rates(j, &s->rates);
-	json_key(j, "dests");
-	json_array_begin(j);
-	for (size_t k = 0; k < s->n_dests; k++)
-		json_dest(j, dests[k]);
-	json_array_end(j);
-	json_object_end(j);
-}
-
-void ipvs_fmt_list_json(const struct fwd_table *t, unsigned flags,
-			struct json *j)
-{
-	json_object_begin(j);
-	json_kv_string(j, "version", IPVS_VERSION_TEXT);
-	json_kv_uint(j, "conn_tab_size", t->conn_tab_size);
-	json_key(j, "services");
-	json_array_begin(j);
-	if (walk_table(t, flags & IPVS_FMT_NOSORT, json_visit, j) < 0)
-		j->failed = true;
-	json_array_end(j);
-	json_object_end(j);
-}
-
-void ipvs_fmt_conns_json(const struct fwd_conn_info *c, size_t n,
-			 struct json *j)
-{
-	json_object_begin(j);
-	json_key(j, "conns");
-	json_array_begin(j);
-	for (size_t i = 0; i < n; i++) {
-		char ep[EP_LEN];
-
-		json_object_begin(j);
-		json_kv_string(j, "protocol", conn_proto(&c[i], true));
-		json_kv_string(j, "client", addr_text(&c[i].client, ep));
-		json_kv_string(j, "virtual", conn_virtual(&c[i], ep));
-		json_kv_string(j, "destination", addr_text(&c[i].dest, ep));
-		json_kv_string(j, "state", ipvs_fmt_conn_state(&c[i]));
-		json_kv_uint(j, "expires", c[i].expires_ms / 1000);
-		json_kv_uint(j, "expires_ms", c[i].expires_ms);
-		json_kv_bool(j, "template", c[i].is_template);
-		json_object_end(j);
-	}
-	json_array_end(j);
-	json_object_end(j);
 }
