@@ -38,17 +38,23 @@
 #   - stop the pair; count each daemon's transitions to MASTER against
 #     what the events explain (more means flapping).
 # A crash's gap depends on where in an advertisement interval the cable
-# was cut (uniformly between Master_Down_Interval - advert and
-# Master_Down_Interval, plus the announcement); "adv->dir2", the time from
-# dir1's last advertisement the client heard to dir2's first reply, takes
-# that chance out and compares the daemons more closely. The table also
+# was cut (between Master_Down_Interval - advert and Master_Down_Interval,
+# plus the announcement). With PHASED=1 (the default, for intervals of
+# 0.1 s and more) crash N is cut at the same point of the interval for
+# every daemon: at phase frac(0.1 + 0.618034 N) of an interval after an
+# advertisement of dir1's that the pinger heard (a sequence that spreads
+# over the interval), so the two pairs' crash gaps compare event by event;
+# each event says the phase it got (the shell's timing is good to a few
+# ms). Otherwise (and at 0.01 s) the cut falls at random. "adv->dir2",
+# the time from dir1's last advertisement the client heard to dir2's
+# first reply, takes the phase out altogether. The table also
 # shows how regularly dir1 advertised while master (as the client heard it).
 # The bound of the crash gap is 3 x advert + Skew_Time(priority 100)
 # + 30 ms, Skew_Time = (256 - 100) / 256 x advert, as lvsd (and keepalived)
 # compute it (to the microsecond, not rounded to a centisecond).
 #
 # Environment: REPS=5 INTERVALS="1 0.1 0.01" DAEMONS="keepalived lvsd"
-#   CRASH=cut (cut | drop) PING_MS=10 KEEP=DIR (keep configurations, logs,
+#   CRASH=cut (cut | drop) PING_MS=10 PHASED=1 KEEP=DIR (keep configurations, logs,
 #   the pinger's records)
 # Every process it starts is stopped on exit, by pid (and the lab's
 # namespaces with everything in them); every wait is bounded; it writes
@@ -65,6 +71,7 @@ INTERVALS=${INTERVALS:-1 0.1 0.01}
 DAEMONS=${DAEMONS:-keepalived lvsd}
 CRASH=${CRASH:-cut}
 PING_MS=${PING_MS:-10}
+PHASED=${PHASED:-1}
 KEEP=${KEEP:-}
 VRID=51
 PRIO1=150 PRIO2=100
@@ -479,6 +486,29 @@ lvsd_master_at()
 
 declare -A GAPS AFTER FAILS NOTES STALLS
 
+# at_phase FILE N: after a few adverts, wait for the next advertisement
+# of dir1's that the pinger (FILE) hears, then return at phase
+# frac(0.1 + 0.618034 N) of an interval after it; PHASE_GOT is the phase
+# it really was on return. 1 if no advertisement came within 2 s.
+PHASE_GOT=
+at_phase()
+{
+	local f=$1 n=$2 since t='' wait
+
+	sleep "$(awk -v a="$ADV" 'BEGIN { print (2.5 * a > 0.2 ? 2.5 * a : 0.2) }')"
+	since=$EPOCHREALTIME
+	for _ in $(seq 400); do
+		t=$(awk -v s="$since" -v m1="$MAC1" '$1 == "A" && $3 == m1 && $2 > s { t = $2 } END { if (t) print t }' "$f")
+		[ -n "$t" ] && break
+		sleep 0.005
+	done
+	[ -n "$t" ] || return 1
+	wait=$(awk -v t="$t" -v n="$n" -v a="$ADV" -v now="$EPOCHREALTIME" 'BEGIN {
+		x = 0.1 + 0.618034 * n; w = t + (x - int(x)) * a - now; print (w > 0 ? w : 0) }')
+	sleep "$wait"
+	PHASE_GOT=$(awk -v t="$t" -v a="$ADV" -v now="$EPOCHREALTIME" 'BEGIN { printf "%.2f", (now - t) / a }')
+}
+
 # event KIND N: one crash or graceful stop of dir1's daemon, measured; dir1
 # is master again after it (0), or it says why not (1).
 event()
@@ -487,11 +517,17 @@ event()
 	local settle took='' note='' node
 
 	start_pinger "$f" || { FAILS[$DAEMON,$ADV,$kind]+=x; return 1; }
-	# Long enough to hear dir1 advertise a few times, and a random part of
-	# an interval more: the harness's own rhythm (dir1 became master, HOLD,
-	# the pinger's start) must not choose where between two advertisements
-	# the event falls, which a crash's gap depends on.
-	sleep "$(awk -v a="$ADV" -v r="$RANDOM" 'BEGIN { print (2.5 * a > 0.2 ? 2.5 * a : 0.2) + a * r / 32768 }')"
+	# Long enough to hear dir1 advertise a few times, then a crash at its
+	# phase (PHASED) or, else, a random part of an interval more: the
+	# harness's own rhythm (dir1 became master, HOLD, the pinger's start)
+	# must not choose where between two advertisements the event falls,
+	# which a crash's gap depends on.
+	if [ "$kind" = crash ] && [ "$PHASED" = 1 ] && awk -v a="$ADV" 'BEGIN { exit !(a >= 0.1) }' &&
+		at_phase "$f" "$n"; then
+		note="cut at phase $PHASE_GOT; "
+	else
+		sleep "$(awk -v a="$ADV" -v r="$RANDOM" 'BEGIN { print (2.5 * a > 0.2 ? 2.5 * a : 0.2) + a * r / 32768 }')"
+	fi
 	t0=$EPOCHREALTIME
 	if [ "$kind" = crash ]; then
 		lab_link_down dir1 "$CRASH" || die "lab_link_down dir1 $CRASH failed"
@@ -517,8 +553,8 @@ event()
 	adverts "$f" "$t0" >"$f.adv"
 	grep -v '^dir2' "$f.adv" >>"$D/cadence"
 	if grep -q '^dir2' "$f.adv"; then
-		note="dir2 advertised as master $(grep '^dir2' "$f.adv" | cut -d' ' -f2) times before the event; "
-		NOTES[$DAEMON,$ADV]+="$kind $n: ${note%; }. "
+		NOTES[$DAEMON,$ADV]+="$kind $n: dir2 advertised as master $(grep '^dir2' "$f.adv" | cut -d' ' -f2) times before the event. "
+		note+="dir2 advertised as master $(grep '^dir2' "$f.adv" | cut -d' ' -f2) times before the event; "
 	fi
 	[ -n "$took" ] && note+="dir2 MASTER at +$(awk -v a="$took" -v b="$t0" 'BEGIN { printf "%.0f", (a - b) * 1000 }') ms (its log); "
 	[ "${smax:-0}" != - ] && [ "${smax:-0}" -gt $((3 * PING_MS)) ] && {
