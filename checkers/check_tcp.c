@@ -3,6 +3,11 @@
  * protocol's request, feed the reply to the protocol's judge until it
  * decides, and drop the connection with a reset.
  *
+ * A bare tcp check goes first to check_syn.c, which writes a SYN on a
+ * raw socket and needs no socket of its own; what follows is its
+ * fallback (no CAP_NET_RAW, or every source port of the SYN probes busy
+ * toward this server) and the transport of http, expect and smtp.
+ *
  * Ten thousand servers checked every second make this the hottest path
  * of the checkers, so it is done by hand on the socket rather than
  * through a bufferevent: the socket is registered with the loop once,
@@ -38,6 +43,7 @@
 #include <event2/event_struct.h>
 
 #include "check.h"
+#include "check_syn.h"
 
 /* What one read() takes at most; a reply judged in one piece never touches the heap. */
 #define TCP_READ_CHUNK 16384
@@ -57,6 +63,7 @@ struct tcp_run {
 	size_t out_len, out_off;
 	unsigned char *in;		/* reply bytes the judge has not consumed */
 	size_t in_len, in_cap;
+	struct syn_probe syn;		/* a bare tcp check, as a SYN probe (check_syn.c) */
 };
 
 int check_tcp_connect(const struct lvs_addr *target, bool we_speak_first, int *connect_err,
@@ -347,6 +354,12 @@ static int tcp_start(struct check_probe *p, char *why, size_t whylen)
 	size_t len = 0;
 	bool first = !p->proto;
 
+	if (!p->proto) {
+		int begun = check_syn_start(p->env->syn, &run->syn, p, why, whylen);
+
+		if (begun)
+			return begun > 0 ? 0 : -1;
+	}
 	if (p->proto && p->proto->request) {
 		p->proto->request(p->proto_state, &req, &len);
 		first = len > 0;
@@ -375,8 +388,11 @@ static int tcp_start(struct check_probe *p, char *why, size_t whylen)
 
 static void tcp_cancel(struct check_probe *p)
 {
-	if (p->run)
-		tcp_reset(p->run);
+	struct tcp_run *run = p->transport_state;
+
+	check_syn_cancel(&run->syn);
+	if (p->run == run)
+		tcp_reset(run);
 	p->run = NULL;
 }
 
@@ -398,6 +414,7 @@ static void tcp_release(void *state)
 {
 	struct tcp_run *run = state;
 
+	check_syn_cancel(&run->syn);
 	tcp_reset(run);
 	free(run);
 }
