@@ -159,6 +159,19 @@ static int tcp_flush(struct tcp_run *run)
 	return 0;
 }
 
+/* Keep bytes the socket did not take, to send on its next write edge: 0, or -1 out of memory. */
+static int tcp_queue(struct tcp_run *run, const unsigned char *data, size_t len)
+{
+	unsigned char *grown = realloc(run->out, run->out_len + len);
+
+	if (!grown)
+		return -1;
+	memcpy(grown + run->out_len, data, len);
+	run->out = grown;
+	run->out_len += len;
+	return 0;
+}
+
 /* Queue bytes to send (copied only if the socket does not take them all at once). */
 static int tcp_send(struct tcp_run *run, const unsigned char *data, size_t len)
 {
@@ -179,15 +192,10 @@ static int tcp_send(struct tcp_run *run, const unsigned char *data, size_t len)
 			return 0;
 		}
 	}
-	unsigned char *grown = realloc(run->out, run->out_len + len - (size_t)n);
-
-	if (!grown) {
+	if (tcp_queue(run, data + n, len - (size_t)n) < 0) {
 		tcp_end(run, false, "out of memory for the request");
 		return -1;
 	}
-	memcpy(grown + run->out_len, data + n, len - (size_t)n);
-	run->out = grown;
-	run->out_len += len - (size_t)n;
 	return 0;
 }
 
@@ -347,12 +355,43 @@ static void tcp_on_io(evutil_socket_t fd, short what, void *arg)
 		tcp_read(run);
 }
 
+/*
+ * Send the request at once, not after the loop has said the connect is
+ * done: where the server answers within connect() (loopback), the
+ * handshake is complete when it returns, and the request goes, carrying
+ * the handshake's last ACK, without a turn of the loop in between.
+ * Otherwise send() says EAGAIN (still connecting: the write edge will
+ * say when) or the connect's error, which the loop reports. The events
+ * to wait for: reading alone once all is sent (no write edges to wake
+ * us for nothing), else reading and writing; 0 out of memory.
+ */
+static short tcp_send_early(struct tcp_run *run, const unsigned char *req, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = send(run->fd, req, len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			run->connect_err = errno;
+		return EV_READ | EV_WRITE;
+	}
+	run->connected = true;
+	run->p->phase = phase_waiting;
+	if ((size_t)n == len)
+		return EV_READ;
+	run->p->phase = phase_sending;
+	return tcp_queue(run, req + n, len - (size_t)n) < 0 ? 0 : EV_READ | EV_WRITE;
+}
+
 static int tcp_start(struct check_probe *p, char *why, size_t whylen)
 {
 	struct tcp_run *run = p->transport_state;
 	const unsigned char *req = NULL;
 	size_t len = 0;
 	bool first = !p->proto;
+	short events = EV_READ | EV_WRITE;
 
 	if (!p->proto) {
 		int begun = check_syn_start(p->env->syn, &run->syn, p, why, whylen);
@@ -368,10 +407,15 @@ static int tcp_start(struct check_probe *p, char *why, size_t whylen)
 	run->fd = check_tcp_connect(&p->target, first, &run->connect_err, why, whylen);
 	if (run->fd < 0)
 		return -1;
-	event_assign(&run->ev, p->env->base, run->fd, EV_READ | EV_WRITE | EV_ET | EV_PERSIST,
-		     tcp_on_io, run);
 	p->run = run;
 	p->phase = phase_connecting;
+	if (len && !run->connect_err && !(events = tcp_send_early(run, req, len))) {
+		snprintf(why, whylen, "out of memory for the request");
+		tcp_reset(run);
+		p->run = NULL;
+		return -1;
+	}
+	event_assign(&run->ev, p->env->base, run->fd, events | EV_ET | EV_PERSIST, tcp_on_io, run);
 	/* A connect that ended at once is reported from the loop, never from here. */
 	if (run->connect_err) {
 		event_active(&run->ev, EV_WRITE, 0);
