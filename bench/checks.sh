@@ -31,8 +31,11 @@
 #     socket: all UP, L4OK or L7OK), WARMUP more seconds, then its CPU time
 #     (utime + stime, /proc/PID/stat) over WINDOW seconds; REPS runs of
 #     each, interleaved (haproxy lvsd haproxy lvsd ...), medians reported;
-#     A probe is a connection: the kernel's count of connections opened
-#     (ActiveOpens) gives the probes per second of either checker;
+#     HAProxy's probe is a connection: the kernel's count of connections
+#     opened (ActiveOpens) gives its probes per second; lvsd's tcp probe
+#     is a SYN on a raw socket (no connection opened), so lvsd's own
+#     count of probes (check_probes in its status) gives its rate, and
+#     its CPU per probe, for both types;
 #   - lateness: lvsd's own count (the status' check_late_max_ms: the most
 #     any probe started behind its schedule, and check_probes), and for
 #     both, from the servers' logs, the largest gap between two probes of
@@ -42,9 +45,11 @@
 #     system calls per probe, and where its CPU time goes.
 # Three things to know when reading the figures:
 #   - A tcp check is invisible to the servers, HAProxy's and lvsd's alike:
-#     each turns TCP_QUICKACK off before connect(), so the handshake's last
-#     ACK waits for data that never comes, and closes with a RST (SO_LINGER
-#     0) once the SYN-ACK is in: the server never accepts, and nginx logs
+#     HAProxy turns TCP_QUICKACK off before connect(), so the handshake's
+#     last ACK waits for data that never comes, and closes with a RST
+#     (SO_LINGER 0) once the SYN-ACK is in; lvsd writes the SYN on a raw
+#     socket and its kernel resets the SYN-ACK (with no CAP_NET_RAW it
+#     connects as HAProxy does): the server never accepts, and nginx logs
 #     nothing (its cells are "-"). (lvsd before 2026-12-02 completed the
 #     handshake and closed with a FIN.)
 #   - On loopback the kernel's work for the server's half of a connection
@@ -68,6 +73,8 @@
 # Environment: N=10000 BASE_PORT=20000 REPS=3 WINDOW=30 WARMUP=5
 #   TYPES="tcp http" CHECKERS="haproxy lvsd" PROFILE=1 PIN=1 NOISE=25
 #   RETRY=2 QUIET_WAIT=300 KEEP=DIR (keep configs, logs, status dumps)
+#   NETNS=1 (run in a network namespace of its own; 0: in the host's)
+#   LVSD_NORAW=1 (lvsd without CAP_NET_RAW: its tcp check connects)
 # Ports: BASE..BASE+N-1 for the servers, BASE-2 (lvsd's virtual service)
 # and BASE-1 (HAProxy's frontend), all on 127.0.0.1, must be free.
 # It prints a table; it writes nothing into the source tree.
@@ -110,6 +117,22 @@ done
 for c in $CHECKERS; do
 	case $c in haproxy|lvsd) ;; *) die "unknown checker '$c' in CHECKERS (haproxy, lvsd)" ;; esac
 done
+# LVSD_NORAW=1: lvsd without CAP_NET_RAW, so that its tcp check connects
+# (as before its SYN probes): the two probes compared on one machine.
+NORAW=()
+[ "${LVSD_NORAW:-0}" = 1 ] && NORAW=(setpriv --inh-caps -net_raw --bounding-set -net_raw)
+
+# Everything runs in a network namespace of its own (NETNS=1, default):
+# others' loopback traffic on a shared machine (thousands of connections a
+# second from their tests) would count as HAProxy's probes in ActiveOpens.
+if [ "${NETNS:-1}" = 1 ] && [ -z "${CHECKS_NETNS:-}" ]; then
+	ns=lvsd-checks-$$
+	ip netns add "$ns" && ip -n "$ns" link set lo up || die "cannot make network namespace $ns (NETNS=0 runs without)"
+	CHECKS_NETNS=$ns ip netns exec "$ns" "$BASH" "$0" "$@"
+	rc=$?
+	ip netns del "$ns"
+	exit "$rc"
+fi
 
 # ---- what must be installed ----------------------------------------------------
 
@@ -427,7 +450,7 @@ start_lvsd()
 	} >"$d/lvsd-$type.yaml"
 	"$LVSD" -t -f "$d/lvsd-$type.yaml" >"$d/test.out" 2>&1 ||
 		die "lvsd refuses its configuration: $(head -n 5 "$d/test.out")"
-	"${CHECK_CPU[@]}" "$LVSD" -n -f "$d/lvsd-$type.yaml" -p "$d/lvsd.pid" \
+	"${CHECK_CPU[@]}" "${NORAW[@]}" "$LVSD" -n -f "$d/lvsd-$type.yaml" -p "$d/lvsd.pid" \
 		-S "$d/lvsd.sock" >>"$d/out" 2>&1 &
 	CPID=$!
 	PIDS+=("$CPID")
@@ -533,7 +556,8 @@ over() { awk -v g="$1" 'BEGIN { if (g == "-" || g == "") print "-"; else printf 
 
 # Per type and checker, one value per run:
 #   CPU	the checker's CPU time over the window, % of one core
-#   US	the same per connection it opened (its probes), us
+#   US	the same per probe, us: per connection it opened (HAProxy), per
+#	probe its status counted (lvsd)
 #   ORATE	connections opened per second (ActiveOpens: on a quiet machine,
 #	all of them the checker's probes)
 #   RATE	probes per second the servers saw
@@ -582,7 +606,6 @@ measure()
 	win=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
 	cpu=$(pct $((c1 - c0)) "$win")
 	srv=$(pct $((n1 - n0)) "$win")
-	us=$(awk -v t=$((c1 - c0)) -v hz="$HZ" -v n=$((a1 - a0)) 'BEGIN { printf "%.1f", (n > 0) ? t / hz * 1e6 / n : 0 }')
 	orate=$(awk -v n=$((a1 - a0)) -v w="$win" 'BEGIN { printf "%.0f", n / w }')
 	rate=$(awk -v n="$probes" -v w="$win" 'BEGIN { printf "%.0f", n / w }')
 	# HAProxy's tcp check never lets the server accept: it turns
@@ -595,7 +618,11 @@ measure()
 		lrate=$(awk -v a="$(set -- $pre; echo "$3")" -v b="$3" -v t0="$tq0" -v t1="$tq1" \
 			'BEGIN { printf "%.0f", (b - a) / (t1 - t0) }')
 		llate=$4
+		# Its tcp probes open no connection: per probe is per probe it counted.
+		us=$(awk -v t=$((c1 - c0)) -v hz="$HZ" -v w="$win" -v r="$lrate" \
+			'BEGIN { printf "%.1f", (r > 0) ? t / hz / w * 1e6 / r : 0 }')
 	else
+		us=$(awk -v t=$((c1 - c0)) -v hz="$HZ" -v n=$((a1 - a0)) 'BEGIN { printf "%.1f", (n > 0) ? t / hz * 1e6 / n : 0 }')
 		hdur=$4 hfail=$(($3 - $(set -- $pre; echo "$3")))
 	fi
 	awk -v f="$f" -v l="$NOISE" 'BEGIN { exit !(f > l) }' && noisy=1 mark=" (DISTURBED: others ${f}% of a core)"
@@ -619,7 +646,7 @@ measure()
 
 SC_EVENTS="raw_syscalls:sys_enter"
 for s in socket connect close getsockopt setsockopt recvfrom sendto read write readv writev \
-	 epoll_wait epoll_ctl shutdown clock_gettime getsockname fcntl ioctl; do
+	 epoll_wait epoll_ctl shutdown clock_gettime getsockname fcntl ioctl sendmsg recvmmsg; do
 	SC_EVENTS+=",syscalls:sys_enter_$s"
 done
 
@@ -627,17 +654,25 @@ done
 # probe (perf stat, 5 s), then a cpu-clock profile (lvsd with call graphs).
 profile()
 {
-	local type=$1 c=$2 a0 a1 n data=$W/perf-$2-$1.data cg=()
+	local type=$1 c=$2 a0 a1 n data=$W/perf-$2-$1.data cg=() t0 t1 p0 p1
 
 	start_"$c" "$type"
 	ready "$c" "$type"
 	sleep "$WARMUP"
+	t0=$(now) p0=$(summary "$c" "$type" "$W/pre.txt" | cut -d' ' -f3)
 	a0=$(opens)
 	perf stat -x, -e "$SC_EVENTS" -p "$CPID" -o "$W/sc-$type-$c.csv" -- sleep 5 >/dev/null 2>&1
 	a1=$(opens)
+	t1=$(now) p1=$(summary "$c" "$type" "$W/post.txt" | cut -d' ' -f3)
 	n=$((a1 - a0))
 	echo
-	echo "$c, $type: system calls per probe (perf stat, 5 s, $n connections opened)"
+	if [ "$c" = lvsd ]; then
+		# Its own count, as a rate over the two status queries, for the 5 s.
+		n=$(awk -v a="$p0" -v b="$p1" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", (b - a) / (t1 - t0) * 5 }')
+		echo "$c, $type: system calls per probe (perf stat, 5 s, about $n probes by its status)"
+	else
+		echo "$c, $type: system calls per probe (perf stat, 5 s, $n connections opened)"
+	fi
 	awk -F, -v n="$n" '
 		$3 ~ /sys_enter/ && n > 0 && $1 / n >= 0.005 {
 			name = $3; sub(/.*sys_enter_?/, "", name); if (name == "") name = "ALL"
@@ -750,7 +785,7 @@ for type in $TYPES; do
 	[ "$CHECKERS" = "haproxy lvsd" ] && printf ' %9s' lvsd/hap
 	echo
 	row "checker CPU, % of one core" CPU "$type"
-	row "checker CPU per probe (per connection), us" US "$type"
+	row "checker CPU per probe, us" US "$type"
 	row "probes/s: connections opened (ActiveOpens)" ORATE "$type"
 	row "probes/s seen by the servers" RATE "$type"
 	row "gap between 2 probes - 1 s, p99, ms" GAPP99 "$type"

@@ -12,8 +12,9 @@
  * http (check_http.c), expect (check_expect.c), smtp (check_smtp.c), dns
  * (check_dns.c) each judge the bytes received so far and say "more",
  * "up", "down" or "send this next". A `tcp` check has no protocol: the
- * connect is the whole check. The kinds of the configuration map onto
- * these as check_plan() says.
+ * server's SYN-ACK is the whole check (check_syn.c writes the SYN on a
+ * raw socket; check_tcp.c connects where it cannot). The kinds of the
+ * configuration map onto these as check_plan() says.
  *
  * Ownership: the engine owns every struct check_probe; a transport owns
  * its per-probe state (p->run) until it calls check_probe_done() or is
@@ -37,6 +38,7 @@
 
 struct event_base;
 struct checker;
+struct check_syn;
 
 /* The most a transport keeps of a reply that no protocol has consumed. */
 #define CHECK_MAX_INPUT (1024 * 1024)
@@ -51,7 +53,17 @@ struct check_env {
 	bool run_as;
 	uid_t script_uid;
 	gid_t script_gid;
+	/* tcp checks' SYN probes (check_syn.c); NULL: every tcp check connects. */
+	struct check_syn *syn;
 };
+
+/*
+ * The SYN probes' sockets, shared by all tcp checks of a daemon; made
+ * per address family on its first probe. NULL when out of memory.
+ */
+struct check_syn *check_syn_new(struct event_base *base, struct logger *log);
+/* After every checker that used it. */
+void check_syn_free(struct check_syn *s);
 
 struct check_transport;
 struct check_proto;

@@ -3,6 +3,11 @@
  * protocol's request, feed the reply to the protocol's judge until it
  * decides, and drop the connection with a reset.
  *
+ * A bare tcp check goes first to check_syn.c, which writes a SYN on a
+ * raw socket and needs no socket of its own; what follows is its
+ * fallback (no CAP_NET_RAW, or every source port of the SYN probes busy
+ * toward this server) and the transport of http, expect and smtp.
+ *
  * Ten thousand servers checked every second make this the hottest path
  * of the checkers, so it is done by hand on the socket rather than
  * through a bufferevent: the socket is registered with the loop once,
@@ -38,6 +43,7 @@
 #include <event2/event_struct.h>
 
 #include "check.h"
+#include "check_syn.h"
 
 /* What one read() takes at most; a reply judged in one piece never touches the heap. */
 #define TCP_READ_CHUNK 16384
@@ -57,6 +63,7 @@ struct tcp_run {
 	size_t out_len, out_off;
 	unsigned char *in;		/* reply bytes the judge has not consumed */
 	size_t in_len, in_cap;
+	struct syn_probe syn;		/* a bare tcp check, as a SYN probe (check_syn.c) */
 };
 
 int check_tcp_connect(const struct lvs_addr *target, bool we_speak_first, int *connect_err,
@@ -152,6 +159,19 @@ static int tcp_flush(struct tcp_run *run)
 	return 0;
 }
 
+/* Keep bytes the socket did not take, to send on its next write edge: 0, or -1 out of memory. */
+static int tcp_queue(struct tcp_run *run, const unsigned char *data, size_t len)
+{
+	unsigned char *grown = realloc(run->out, run->out_len + len);
+
+	if (!grown)
+		return -1;
+	memcpy(grown + run->out_len, data, len);
+	run->out = grown;
+	run->out_len += len;
+	return 0;
+}
+
 /* Queue bytes to send (copied only if the socket does not take them all at once). */
 static int tcp_send(struct tcp_run *run, const unsigned char *data, size_t len)
 {
@@ -172,15 +192,10 @@ static int tcp_send(struct tcp_run *run, const unsigned char *data, size_t len)
 			return 0;
 		}
 	}
-	unsigned char *grown = realloc(run->out, run->out_len + len - (size_t)n);
-
-	if (!grown) {
+	if (tcp_queue(run, data + n, len - (size_t)n) < 0) {
 		tcp_end(run, false, "out of memory for the request");
 		return -1;
 	}
-	memcpy(grown + run->out_len, data + n, len - (size_t)n);
-	run->out = grown;
-	run->out_len += len - (size_t)n;
 	return 0;
 }
 
@@ -340,13 +355,50 @@ static void tcp_on_io(evutil_socket_t fd, short what, void *arg)
 		tcp_read(run);
 }
 
+/*
+ * Send the request at once, not after the loop has said the connect is
+ * done: where the server answers within connect() (loopback), the
+ * handshake is complete when it returns, and the request goes, carrying
+ * the handshake's last ACK, without a turn of the loop in between.
+ * Otherwise send() says EAGAIN (still connecting: the write edge will
+ * say when) or the connect's error, which the loop reports. The events
+ * to wait for: reading alone once all is sent (no write edges to wake
+ * us for nothing), else reading and writing; 0 out of memory.
+ */
+static short tcp_send_early(struct tcp_run *run, const unsigned char *req, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = send(run->fd, req, len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			run->connect_err = errno;
+		return EV_READ | EV_WRITE;
+	}
+	run->connected = true;
+	run->p->phase = phase_waiting;
+	if ((size_t)n == len)
+		return EV_READ;
+	run->p->phase = phase_sending;
+	return tcp_queue(run, req + n, len - (size_t)n) < 0 ? 0 : EV_READ | EV_WRITE;
+}
+
 static int tcp_start(struct check_probe *p, char *why, size_t whylen)
 {
 	struct tcp_run *run = p->transport_state;
 	const unsigned char *req = NULL;
 	size_t len = 0;
 	bool first = !p->proto;
+	short events = EV_READ | EV_WRITE;
 
+	if (!p->proto) {
+		int begun = check_syn_start(p->env->syn, &run->syn, p, why, whylen);
+
+		if (begun)
+			return begun > 0 ? 0 : -1;
+	}
 	if (p->proto && p->proto->request) {
 		p->proto->request(p->proto_state, &req, &len);
 		first = len > 0;
@@ -355,10 +407,15 @@ static int tcp_start(struct check_probe *p, char *why, size_t whylen)
 	run->fd = check_tcp_connect(&p->target, first, &run->connect_err, why, whylen);
 	if (run->fd < 0)
 		return -1;
-	event_assign(&run->ev, p->env->base, run->fd, EV_READ | EV_WRITE | EV_ET | EV_PERSIST,
-		     tcp_on_io, run);
 	p->run = run;
 	p->phase = phase_connecting;
+	if (len && !run->connect_err && !(events = tcp_send_early(run, req, len))) {
+		snprintf(why, whylen, "out of memory for the request");
+		tcp_reset(run);
+		p->run = NULL;
+		return -1;
+	}
+	event_assign(&run->ev, p->env->base, run->fd, events | EV_ET | EV_PERSIST, tcp_on_io, run);
 	/* A connect that ended at once is reported from the loop, never from here. */
 	if (run->connect_err) {
 		event_active(&run->ev, EV_WRITE, 0);
@@ -375,8 +432,11 @@ static int tcp_start(struct check_probe *p, char *why, size_t whylen)
 
 static void tcp_cancel(struct check_probe *p)
 {
-	if (p->run)
-		tcp_reset(p->run);
+	struct tcp_run *run = p->transport_state;
+
+	check_syn_cancel(&run->syn);
+	if (p->run == run)
+		tcp_reset(run);
 	p->run = NULL;
 }
 
@@ -398,6 +458,7 @@ static void tcp_release(void *state)
 {
 	struct tcp_run *run = state;
 
+	check_syn_cancel(&run->syn);
 	tcp_reset(run);
 	free(run);
 }

@@ -39,6 +39,9 @@ int health_init(struct health *h, struct event_base *base, struct logger *log,
 	if (getrandom(&h->seed, sizeof(h->seed), GRND_NONBLOCK) != sizeof(h->seed))
 		h->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	TAILQ_INIT(&h->services);
+	h->env.syn = check_syn_new(base, log);
+	if (!h->env.syn)
+		return -1;
 	return hmap_init(&h->by_key, h->seed);
 }
 
@@ -70,6 +73,8 @@ void health_free(struct health *h)
 		svc_free(hs);
 	}
 	hmap_free(&h->by_key);
+	check_syn_free(h->env.syn);	/* after the checkers that probed through it */
+	h->env.syn = NULL;
 }
 
 bool health_rs_healthy(const struct health_rs *r)

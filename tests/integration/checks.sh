@@ -50,6 +50,7 @@ lab_exec dir1 ip addr add "$LAB_VIP/24" dev eth0 || bail_out "cannot add the VIP
 RS1=$(lab_addr rs1) RS2=$(lab_addr rs2) RS3=$(lab_addr rs3) RS4=$(lab_addr rs4)
 
 # lvsd runs inside dir1; its control socket is a file, reachable from here.
+LVSD_BIN=$LVSD
 printf '#!/bin/sh\nexec ip netns exec %s "%s" "$@"\n' "$(lab_ns dir1)" "$LVSD" >"$T/lvsd-in-dir1"
 chmod +x "$T/lvsd-in-dir1"
 LVSD=$T/lvsd-in-dir1
@@ -701,4 +702,93 @@ is "$(log_count "$others")" "$ups_before" \
 	"adding a server left the others' checkers alone"
 
 stop_lvsd TERM "lvsd stops cleanly after part two"
+
+# ---- part three: the tcp check's two ways ----------------------------------------------
+
+# A tcp check is a SYN written on a raw socket from a port lvsd keeps
+# bound: no socket, no connect(), and the host's TCP resets the server's
+# SYN-ACK. Without CAP_NET_RAW lvsd says so once and probes by connect()
+# (a reset on the SYN-ACK too). Both must say the same of the same
+# servers: one that never accepts, a closed port, a black hole. Only the
+# connect probe opens connections (the namespace's TcpActiveOpens) and
+# holds sockets toward the servers (SYN-SENT toward the black hole).
+tcp_config()
+{
+	globals info
+	echo "virtual_services:"
+	service tcp-sink "$RS2:8090" 'type: tcp'
+	service tcp-closed "$RS1:8089" 'type: tcp'
+	service tcp-hole "$RS4:8088" 'type: tcp'
+}
+
+active_opens() { lab_exec dir1 nstat -asz TcpActiveOpens | awk '$1 == "TcpActiveOpens" { print $2 }'; }
+
+# SYN-SENT sockets of dir1 toward the black hole, in 10 looks 50 ms apart.
+syn_sent_seen()
+{
+	local i n=0
+
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		[ -z "$(lab_exec dir1 ss -Htn state syn-sent dst "$RS4")" ] || n=$((n + 1))
+		sleep 0.05
+	done
+	echo "$n"
+}
+
+tcp_verdicts()
+{
+	[ "$(rs tcp-sink "$RS2:8090" healthy)" = true ] &&
+		grep -q '^ok: connected in ' <<<"$(rs tcp-sink "$RS2:8090" last_check)" &&
+		[ "$(rs tcp-closed "$RS1:8089" last_check)" = "fail: connect refused" ] &&
+		[ "$(rs tcp-hole "$RS4:8088" last_check)" = "fail: timeout after 0.3s connecting" ]
+}
+tcp_last() { rs tcp-sink "$RS2:8090" last_check; rs tcp-closed "$RS1:8089" last_check;
+	rs tcp-hole "$RS4:8088" last_check; }
+
+closed_probes_past() { [ "$(rs tcp-closed "$RS1:8089" check_probes)" -ge "$1" ]; }
+
+# tcp_way NAME: the three verdicts, then opens and SYN-SENT sockets as
+# OPENS and SYNSENT, over at least 4 probes of each checker.
+tcp_way()
+{
+	local o0 p0
+
+	DIAG_CMD=tcp_last eventually 5 "$1: ok: connected, fail: connect refused, fail: timeout after 0.3s connecting" \
+		tcp_verdicts
+	o0=$(active_opens) p0=$(rs tcp-closed "$RS1:8089" check_probes)
+	SYNSENT=$(syn_sent_seen)
+	wait_for 3 closed_probes_past "$((p0 + 4))"
+	OPENS=$(($(active_opens) - o0)) PROBES=$(($(rs tcp-closed "$RS1:8089" check_probes) - p0))
+}
+
+tcp_config >"$CONFIG"
+lab_link_down rs4
+: >"$LOG"
+start_lvsd || bail_out "lvsd did not start in dir1 (tcp)"
+eventually 3 "SYN probes: lvsd says it probes on a raw socket (at its first tcp probe)" log_has 'tcp checks: SYN probes on a raw IPv4 socket from ports [0-9]+ [0-9]+ [0-9]+ [0-9]+$'
+tcp_way "SYN probes"
+is "$OPENS" 0 "SYN probes: no connection opened in dir1 over $PROBES probes of each of 3 servers"
+is "$SYNSENT" 0 "SYN probes: no socket of dir1 in SYN-SENT toward the black hole"
+is "$(lab_exec rs2 ss -Hltn "sport = :8090" | awk '{ print $2 }')" 0 \
+	"SYN probes: nothing in the accept queue of the listener that never accepts"
+stop_lvsd TERM "lvsd stops cleanly after the SYN probes"
+
+# The same without CAP_NET_RAW.
+printf '#!/bin/sh\nexec ip netns exec %s setpriv --inh-caps -net_raw --bounding-set -net_raw "%s" "$@"\n' \
+	"$(lab_ns dir1)" "$LVSD_BIN" >"$T/lvsd-noraw"
+chmod +x "$T/lvsd-noraw"
+LVSD_RAW=$LVSD LVSD=$T/lvsd-noraw
+: >"$LOG"
+start_lvsd || bail_out "lvsd did not start in dir1 without CAP_NET_RAW"
+tcp_way "connect probes"
+is "$(log_count 'tcp checks: cannot make a raw socket for IPv4 SYN probes \(Operation not permitted\): probing by connect\(\) instead$')" 1 \
+	"without CAP_NET_RAW: said once, at notice, that tcp checks connect instead"
+check "connect probes: connections opened in dir1 ($OPENS for $PROBES probes of each of 3 servers)" \
+	test "$OPENS" -ge "$PROBES"
+check "connect probes: a socket of dir1 in SYN-SENT toward the black hole ($SYNSENT of 10 looks)" \
+	test "$SYNSENT" -gt 0
+stop_lvsd TERM "lvsd stops cleanly after the connect probes"
+LVSD=$LVSD_RAW
+lab_link_up rs4
+
 done_testing
