@@ -36,8 +36,10 @@
 #     status shows every server healthy with 2 probes; keepalived: IPVS has
 #     its N real servers), WARMUP seconds more, then the checker's CPU time
 #     (utime + stime of all its processes, /proc/PID/stat) over WINDOW
-#     seconds, the connections opened in the VM (ActiveOpens: only the
-#     checker opens any), and from the servers' log the probes they saw and
+#     seconds, its probes (keepalived's: the connections opened in the VM,
+#     ActiveOpens, as only the checker opens any; lvsd's: its status'
+#     check_probes, since its tcp probe is a SYN on a raw socket that opens
+#     no connection), and from the servers' log the probes they saw and
 #     the gaps between two probes of one server; for lvsd, its own
 #     check_late_max_ms (the most any probe started behind its schedule,
 #     since it started). REPS runs of each, interleaved, medians.
@@ -249,18 +251,34 @@ ready()
 
 declare -A CPU US ORATE RATE P99 GMAX LATE HEALTHY
 
+# probes_now CHECKER: the probes made so far, by the checker's own count
+# (lvsd's status), else the connections opened in the VM.
+probes_now()
+{
+	if [ "$1" = lvsd ]; then
+		timeout 60 "$LVSCTL" -s "$G/lvsd/lvsd.sock" status --json 2>/dev/null |
+			jq '[.virtual_services[0].real_servers[].check_probes] | add // 0'
+	else
+		opens
+	fi
+}
+
 measure()
 {
-	local type=$1 c=$2 p t0 t1 c0=0 c1=0 a0 a1 win probes ports p99 gmax cpu
+	local type=$1 c=$2 p t0 t1 c0=0 c1=0 a0 a1 n0 n1 q0 q1 n win probes ports p99 gmax cpu
 
 	start_"$c" "$type"
 	ready "$c"
 	sleep "$WARMUP"
+	# lvsd's probe count is a status query, made outside the CPU window;
+	# each is dated at the middle of its query (slow in an emulated VM).
+	q0=$(now) n0=$(probes_now "$c") q0=$(awk -v a="$q0" -v b="$(now)" 'BEGIN { printf "%.6f", (a + b) / 2 }')
 	t0=$(now) a0=$(opens)
 	for p in "${CPIDS[@]}"; do c0=$((c0 + $(ticks "$p"))); done
 	sleep "$WINDOW"
 	t1=$(now) a1=$(opens)
 	for p in "${CPIDS[@]}"; do c1=$((c1 + $(ticks "$p"))); done
+	q1=$(now) n1=$(probes_now "$c") q1=$(awk -v a="$q1" -v b="$(now)" 'BEGIN { printf "%.6f", (a + b) / 2 }')
 	HEALTHY[$type,$c]+="$(healthy "$c") "
 	[ "$c" = lvsd ] && LATE[$type,$c]+="$(awk '$3 > m { m = $3 } END { print m + 0 }' "$G/status.txt") "
 	sleep 2.5	# nginx flushes its log every second
@@ -271,12 +289,17 @@ measure()
 	win=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
 	cpu=$(awk -v t=$((c1 - c0)) -v hz="$HZ" -v w="$win" 'BEGIN { printf "%.1f", 100 * t / hz / w }')
 	CPU[$type,$c]+="$cpu "
-	US[$type,$c]+="$(awk -v t=$((c1 - c0)) -v hz="$HZ" -v n=$((a1 - a0)) 'BEGIN { printf "%.0f", n ? t / hz * 1e6 / n : 0 }') "
-	ORATE[$type,$c]+="$(awk -v n=$((a1 - a0)) -v w="$win" 'BEGIN { printf "%.0f", n / w }') "
+	# Probes in the window: keepalived's connections; lvsd's rate between
+	# its two counts, times the window.
+	n=$((a1 - a0))
+	[ "$c" = lvsd ] && n=$(awk -v n=$((n1 - n0)) -v a="$q0" -v b="$q1" -v w="$win" \
+		'BEGIN { printf "%.0f", (b > a ? n / (b - a) * w : 0) }')
+	US[$type,$c]+="$(awk -v t=$((c1 - c0)) -v hz="$HZ" -v n="$n" 'BEGIN { printf "%.0f", n ? t / hz * 1e6 / n : 0 }') "
+	ORATE[$type,$c]+="$(awk -v n="$n" -v w="$win" 'BEGIN { printf "%.0f", n / w }') "
 	RATE[$type,$c]+="$(awk -v n="$probes" -v w="$win" 'BEGIN { printf "%.0f", n / w }') "
 	P99[$type,$c]+="$(awk -v g="$p99" 'BEGIN { print (g == "-") ? "-" : g - 1000 }') "
 	GMAX[$type,$c]+="$(awk -v g="$gmax" 'BEGIN { print (g == "-") ? "-" : g - 1000 }') "
-	say "  $type $c: CPU $cpu% ($((a1 - a0)) connections in ${win}s; servers saw $probes on $ports ports; healthy ${HEALTHY[$type,$c]})"
+	say "  $type $c: CPU $cpu% ($n probes, $((a1 - a0)) connections in ${win}s; servers saw $probes on $ports ports; healthy ${HEALTHY[$type,$c]})"
 }
 
 
@@ -330,8 +353,8 @@ guest()
 			[ "$CHECKERS" = "keepalived lvsd" ] && printf ' %9s' lvsd/ka
 			echo
 			row "checker CPU, % of the VM's core" CPU "$type"
-			row "checker CPU per probe (per connection), us" US "$type"
-			row "probes/s: connections opened (ActiveOpens)" ORATE "$type"
+			row "checker CPU per probe, us" US "$type"
+			row "probes/s (ka: ActiveOpens; lvsd: its count)" ORATE "$type"
 			row "probes/s seen by the servers" RATE "$type"
 			row "gap between 2 probes - 1 s, p99, ms" P99 "$type"
 			row "gap between 2 probes - 1 s, max of runs, ms" GMAX "$type" max
@@ -343,7 +366,7 @@ guest()
 		echo " probes a little under N per second; compare the CPU per probe too)"
 		for type in $TYPES; do
 			for c in $CHECKERS; do
-				echo "  $type $c: CPU ${CPU[$type,$c]:-}; us ${US[$type,$c]:-}; conn/s ${ORATE[$type,$c]:-}; late ${LATE[$type,$c]:-}"
+				echo "  $type $c: CPU ${CPU[$type,$c]:-}; us ${US[$type,$c]:-}; probes/s ${ORATE[$type,$c]:-}; late ${LATE[$type,$c]:-}"
 				awk -v n="$N" -v r="$(median "${ORATE[$type,$c]:-}")" -v cpu="$(median "${CPU[$type,$c]:-}")" \
 				    -v c="$c" -v t="$type" 'BEGIN {
 					if (r != "-" && r < 0.8 * n) printf "  WARNING: %s %s: %s probes/s for %d servers: it does not keep up; lower N\n", t, c, r, n
