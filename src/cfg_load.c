@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cfg_parse.h"
+#include "log.h"
 
 #define CFG_MAX_FILE (16u << 20)
 #define CFG_MAX_ERRORS 200
@@ -329,6 +330,7 @@ struct cfg *cfg_load_buffer(const char *name, const char *buf, size_t len,
 	size_t before = diag->n_errors;
 	const struct cfg_text text = { buf, len };
 	bool whole = true;
+	double t0 = log_clock_ms(), t1;
 
 	if (!cfg || !yaml_parser_initialize(&yp)) {
 		cfg_diag_add(diag, 0, 0, "out of memory");
@@ -338,16 +340,22 @@ struct cfg *cfg_load_buffer(const char *name, const char *buf, size_t len,
 	yaml_parser_set_input_string(&yp, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&yp, &doc)) {
 		report_yaml_error(&yp, &text, diag);
+		diag->ms_yaml = log_clock_ms() - t0;
 	} else {
+		t1 = log_clock_ms();
+		diag->ms_yaml = t1 - t0;
 		whole = parse_document(&doc, cfg, diag);
 		yaml_document_delete(&doc);
 		if (diag->n_errors == before)
 			refuse_second_document(&yp, &text, diag);
+		diag->ms_walk = log_clock_ms() - t1;
 	}
 	yaml_parser_delete(&yp);
 	/* Cross-object rules also run on a partly bad file: report it all. */
+	t1 = log_clock_ms();
 	if (whole)
 		cfg_validate(cfg, diag);
+	diag->ms_validate = log_clock_ms() - t1;
 	sort_errors(diag, before);
 	if (diag->n_errors != before) {
 		cfg_free(cfg);
@@ -390,10 +398,12 @@ static char *read_file(const char *path, size_t *len, struct cfg_diag *diag)
 
 struct cfg *cfg_load_file(const char *path, struct cfg_diag *diag)
 {
+	double t0 = log_clock_ms();
 	size_t len = 0;
 	char *buf = read_file(path, &len, diag);
 	struct cfg *cfg;
 
+	diag->ms_read = log_clock_ms() - t0;
 	if (!buf)
 		return NULL;
 	cfg = cfg_load_buffer(path, buf, len, diag);

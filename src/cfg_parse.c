@@ -85,6 +85,41 @@ void cfg_perr_key(struct cfg_parser *p, yaml_node_t *node, const char *key,
 	va_end(ap);
 }
 
+/*
+ * "%s" and "[%zu]", pushed once per key and list item of a 10,000-server
+ * file, are spelled out by hand: vsnprintf was a tenth of a reload's
+ * instructions. The text is the same as vsnprintf's, cut to fit alike.
+ */
+static int path_fast(char *dst, size_t room, const char *fmt, va_list ap)
+{
+	char digits[24];
+	const char *s;
+	size_t n, len;
+
+	if (strcmp(fmt, "%s") == 0) {
+		s = va_arg(ap, const char *);
+	} else if (strcmp(fmt, "[%zu]") == 0) {
+		n = va_arg(ap, size_t);
+		len = sizeof(digits) - 1;
+		digits[len] = '\0';
+		digits[--len] = ']';
+		do
+			digits[--len] = (char)('0' + n % 10);
+		while ((n /= 10) && len > 1);
+		digits[--len] = '[';
+		s = digits + len;
+	} else {
+		return vsnprintf(dst, room, fmt, ap);
+	}
+	len = strlen(s);
+	if (room) {
+		n = len < room ? len : room - 1;
+		memcpy(dst, s, n);
+		dst[n] = '\0';
+	}
+	return (int)len;
+}
+
 void cfg_path_push(struct cfg_parser *p, const char *fmt, ...)
 {
 	va_list ap;
@@ -98,7 +133,7 @@ void cfg_path_push(struct cfg_parser *p, const char *fmt, ...)
 		room--;
 	}
 	va_start(ap, fmt);
-	n = vsnprintf(p->path + p->pathlen, room, fmt, ap);
+	n = path_fast(p->path + p->pathlen, room, fmt, ap);
 	va_end(ap);
 	if (n > 0)
 		p->pathlen += (size_t)n < room ? (size_t)n : room - 1;

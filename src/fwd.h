@@ -92,6 +92,11 @@ struct fwd_table {
 	struct fwd_service_info *services;
 	size_t n_services;
 	uint32_t conn_tab_size;		/* "IP Virtual Server version ... (size=N)" */
+	/*
+	 * Not read from the core now but remembered (fwd_ops.table_known):
+	 * counters and connection counts are as of the last read.
+	 */
+	bool stale;
 };
 
 void fwd_table_free(struct fwd_table *t);
@@ -153,6 +158,14 @@ struct fwd_ops {
 			const struct lvs_addr *addr, char *err, size_t errlen);
 	/* Read the whole table back, with counters and rates. */
 	int (*table)(struct fwd *f, struct fwd_table *out, char *err, size_t errlen);
+	/*
+	 * The table as the core last knew it, without reading it back: for a
+	 * core whose read-back is costly (the kernel's: a dump per service),
+	 * its last read plus lvsd's edits since (out->stale set). It reads
+	 * the table back when it cannot vouch for what it remembers. NULL:
+	 * table() is cheap, use it.
+	 */
+	int (*table_known)(struct fwd *f, struct fwd_table *out, char *err, size_t errlen);
 	/* Walk the connection table (and persistence templates); cb != 0 stops. */
 	int (*conns)(struct fwd *f, fwd_conn_cb cb, void *arg, char *err, size_t errlen);
 	/* global.max_conns changed; NULL for a core without such a limit. */

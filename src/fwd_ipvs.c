@@ -37,47 +37,6 @@ static struct ipvs_core *core_of(struct fwd *f)
 
 /* ---- what the kernel cannot hold ---------------------------------------------- */
 
-static struct ipvs_memo *memo_find(struct ipvs_core *c, const struct fwd_service_key *k)
-{
-	for (size_t i = 0; i < c->n_memo; i++)
-		if (fwd_service_key_equal(&c->memo[i].conf.key, k))
-			return &c->memo[i];
-	return NULL;
-}
-
-static void memo_forget(struct ipvs_core *c, const struct fwd_service_key *k)
-{
-	struct ipvs_memo *m = memo_find(c, k);
-
-	if (!m)
-		return;
-	free(m->name);
-	*m = c->memo[--c->n_memo];
-}
-
-static void memo_keep(struct ipvs_core *c, const struct fwd_service_conf *conf)
-{
-	struct ipvs_memo *m = memo_find(c, &conf->key);
-
-	if (!m) {
-		if (c->n_memo == c->cap_memo) {
-			size_t cap = c->cap_memo ? c->cap_memo * 2 : 16;
-			struct ipvs_memo *v = realloc(c->memo, cap * sizeof(*v));
-
-			if (!v)
-				return;	/* only costs an extra edit at the next reconcile */
-			c->memo = v;
-			c->cap_memo = cap;
-		}
-		m = &c->memo[c->n_memo++];
-		m->name = NULL;
-	}
-	free(m->name);
-	m->conf = *conf;
-	m->name = conf->name ? strdup(conf->name) : NULL;
-	m->conf.name = m->name;
-}
-
 static uint32_t secs_up(cfg_ms ms)
 {
 	return (uint32_t)((ms + 999) / 1000);
@@ -163,7 +122,7 @@ static int service_put(struct fwd *f, const struct fwd_service_conf *conf, uint8
 		service_refused(conf, kerr, err, errlen);
 		return -1;
 	}
-	memo_keep(c, conf);
+	fwd_known_service_set(&c->known, conf);
 	return 0;
 }
 
@@ -191,8 +150,12 @@ static int ipvs_service_del(struct fwd *f, const struct fwd_service_key *k,
 		snprintf(err, errlen, "cannot build the request");
 		return -1;
 	}
-	memo_forget(c, k);
-	return ipvs_transact(c, m, NULL, NULL, &kerr, err, errlen);
+	if (ipvs_transact(c, m, NULL, NULL, &kerr, err, errlen) < 0) {
+		/* ESRCH: gone already, and the next read-back will say so */
+		return -1;
+	}
+	fwd_known_service_del(&c->known, k);
+	return 0;
 }
 
 static int dest_call(struct fwd *f, uint8_t cmd, const struct fwd_service_key *k,
@@ -208,8 +171,13 @@ static int dest_call(struct fwd *f, uint8_t cmd, const struct fwd_service_key *k
 		snprintf(err, errlen, "cannot build the request");
 		return -1;
 	}
-	if (ipvs_transact(c, m, NULL, NULL, &kerr, err, errlen) == 0)
+	if (ipvs_transact(c, m, NULL, NULL, &kerr, err, errlen) == 0) {
+		if (cmd == IPVS_CMD_DEL_DEST)
+			fwd_known_dest_del(&c->known, k, &d->addr);
+		else
+			fwd_known_dest_set(&c->known, k, d);
 		return 0;
+	}
 	if (kerr == ESRCH)
 		snprintf(err, errlen, "the kernel has no such virtual service");
 	else if (kerr == EEXIST)
@@ -331,17 +299,17 @@ static int read_dests(struct ipvs_core *c, struct table_read *r, char *err, size
 }
 
 /* The kernel's values, or what lvsd asked for where the kernel holds exactly that. */
-static void fill_from_memo(struct ipvs_core *c, struct fwd_service_info *s)
+static void fill_from_known(struct ipvs_core *c, struct fwd_service_info *s)
 {
 	struct fwd_service_conf *have = &s->conf;
-	struct ipvs_memo *memo;
+	const struct fwd_service_conf *set;
 
 	have->timeout_tcp = (cfg_ms)c->timeouts.tcp * 1000;
 	have->timeout_tcpfin = (cfg_ms)c->timeouts.tcpfin * 1000;
 	have->timeout_udp = (cfg_ms)c->timeouts.udp * 1000;
-	memo = memo_find(c, &have->key);
-	if (memo && kernel_holds(&memo->conf, have))
-		*have = memo->conf;
+	set = fwd_known_service_conf(&c->known, &have->key);
+	if (set && kernel_holds(set, have))
+		*have = *set;
 }
 
 static int ipvs_table(struct fwd *f, struct fwd_table *out, char *err, size_t errlen)
@@ -358,7 +326,25 @@ static int ipvs_table(struct fwd *f, struct fwd_table *out, char *err, size_t er
 		return -1;
 	}
 	for (size_t i = 0; i < out->n_services; i++)
-		fill_from_memo(c, &out->services[i]);
+		fill_from_known(c, &out->services[i]);
+	if (fwd_known_replace(&c->known, out) < 0)
+		log_warning(c->log, "kernel core: out of memory remembering the table; "
+			    "reloads will read it back");
+	return 0;
+}
+
+/* The last read-back and lvsd's edits since; a read-back when that is not to be trusted. */
+static int ipvs_table_known(struct fwd *f, struct fwd_table *out, char *err, size_t errlen)
+{
+	struct ipvs_core *c = core_of(f);
+
+	if (!c->known.valid)
+		return ipvs_table(f, out, err, errlen);
+	if (fwd_known_copy(&c->known, out) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	out->conn_tab_size = c->conn_tab_size;
 	return 0;
 }
 
@@ -368,9 +354,7 @@ static void ipvs_free(struct fwd *f)
 {
 	struct ipvs_core *c = core_of(f);
 
-	for (size_t i = 0; i < c->n_memo; i++)
-		free(c->memo[i].name);
-	free(c->memo);
+	fwd_known_free(&c->known);
 	nl_socket_free(c->sk);
 	free(c);
 	free(f);
@@ -391,6 +375,7 @@ static const struct fwd_ops ipvs_ops = {
 	.dest_edit = ipvs_dest_edit,
 	.dest_del = ipvs_dest_del,
 	.table = ipvs_table,
+	.table_known = ipvs_table_known,
 	.conns = ipvs_conns,
 	.sync_set = ipvs_sync_set,
 	.free = ipvs_free,
@@ -444,6 +429,12 @@ struct fwd *fwd_ipvs_new(struct logger *log, char *err, size_t errlen)
 	c->log = log;
 	f->ops = &ipvs_ops;
 	f->priv = c;
+	if (fwd_known_init(&c->known) < 0) {
+		snprintf(err, errlen, "out of memory");
+		free(c);
+		free(f);
+		return NULL;
+	}
 	if (core_open(c, err, errlen) < 0) {
 		ipvs_free(f);
 		return NULL;

@@ -9,26 +9,21 @@
 #include <stdint.h>
 
 #include "fwd.h"
+#include "fwd_known.h"
 #include "fwd_ipvs_msg.h"
 #include "log.h"
 
 struct nl_msg;
 struct nl_sock;
 
-/* What lvsd last set for a service the kernel cannot hold. */
-struct ipvs_memo {
-	struct fwd_service_conf conf;
-	char *name;
-};
-
 struct ipvs_core {
 	struct logger *log;
 	struct nl_sock *sk;
 	int family;
 	uint32_t conn_tab_size;
-	struct ipvs_timeouts timeouts;	/* as last read from the kernel */
-	struct ipvs_memo *memo;
-	size_t n_memo, cap_memo;
+	struct ipvs_timeouts timeouts;	/* as last read from the kernel, or set */
+	/* The table as last read back, plus lvsd's edits since; what lvsd set per service. */
+	struct fwd_known known;
 };
 
 /* A request of the IPVS family; all but dumps ask for an acknowledgement. NULL: no memory. */

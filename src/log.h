@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 enum log_level {
 	LOG_LVL_ERROR,
@@ -52,6 +53,15 @@ int logger_set_target(struct logger *lg, const char *target, char *err,
 int logger_reopen(struct logger *lg, char *err, size_t errlen);
 
 void logger_close(struct logger *lg);
+
+/* A monotonic clock in ms: the durations that log lines report are its differences. */
+static inline double log_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 
 void log_msg(struct logger *lg, enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

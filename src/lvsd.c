@@ -97,19 +97,37 @@ const char *lvsd_core_name(const struct lvsd *ctx)
 	return ctx->fwd ? ctx->fwd->ops->name : "none";
 }
 
+/*
+ * How a pass learns what the core holds: KNOWN diffs against what the
+ * core remembers (a reload, a health change: the edit goes out at once);
+ * FULL reads the table back (start, drain ticks: they need connection
+ * counts); REPAIR is FULL on the kernel core's timer, where a change means
+ * someone else changed lvsd's services.
+ */
+enum apply_pass { APPLY_KNOWN, APPLY_FULL, APPLY_REPAIR };
+
 /* Make the core's table what the running model says; log what changed. */
-static void apply(struct lvsd *ctx, const struct cfg *prev, bool repair)
+static void apply(struct lvsd *ctx, const struct cfg *prev, enum apply_pass pass)
 {
 	static const struct timeval tick = { 0, DRAIN_TICK_MS * 1000 };
 	struct reconcile_view view = health_view(&ctx->health);
+	const struct reconcile_view *v = ctx->health_ready ? &view : NULL;
 	struct reconcile_result *r = &ctx->last_apply;
-	bool changed;
+	bool changed, repair = pass == APPLY_REPAIR, read_back = pass != APPLY_KNOWN;
 	int rc;
 
 	view.drain = &ctx->drain;
 	if (ctx->fwd->ops->set_max_conns)
 		ctx->fwd->ops->set_max_conns(ctx->fwd, ctx->cfg->global.max_conns);
-	rc = reconcile(ctx->fwd, ctx->cfg, prev, ctx->health_ready ? &view : NULL, &ctx->log, r);
+	rc = (pass == APPLY_KNOWN ? reconcile_known : reconcile)(ctx->fwd, ctx->cfg, prev, v,
+								  &ctx->log, r);
+	if (rc < 0 && pass == APPLY_KNOWN && ctx->fwd->ops->table_known) {
+		/* Perhaps the kernel is not as lvsd last knew it: read it back and try again. */
+		log_debug(&ctx->log, "forwarding table: changes refused against the table as "
+			  "lvsd last read it; reading it back and trying again");
+		read_back = true;
+		rc = reconcile(ctx->fwd, ctx->cfg, prev, v, &ctx->log, r);
+	}
 	changed = r->services_added || r->services_changed || r->services_removed ||
 		  r->dests_added || r->dests_changed || r->dests_removed;
 	/* Health changes reconcile often; a pass that changed nothing is not news. */
@@ -119,6 +137,8 @@ static void apply(struct lvsd *ctx, const struct cfg *prev, bool repair)
 				    "lvsd?); put back" : "forwarding table",
 		r->services_added, r->services_changed, r->services_removed, r->dests_added,
 		r->dests_changed, r->dests_removed, rc < 0 ? "; some changes failed (see above)" : "");
+	log_debug(&ctx->log, "forwarding table: read in %.1f ms (%s), diff and edits in %.1f ms",
+		  r->ms_table, read_back ? "read back" : "as last known", r->ms_apply);
 	if (changed)
 		status_file_changed(ctx->status_file);
 	if (drain_count(&ctx->drain) && ctx->drain_ev && !evtimer_pending(ctx->drain_ev, NULL))
@@ -127,17 +147,17 @@ static void apply(struct lvsd *ctx, const struct cfg *prev, bool repair)
 
 void lvsd_apply_reload(struct lvsd *ctx, const struct cfg *prev)
 {
-	apply(ctx, prev, false);
+	apply(ctx, prev, APPLY_KNOWN);
 }
 
 void lvsd_apply_repair(struct lvsd *ctx)
 {
-	apply(ctx, NULL, true);
+	apply(ctx, NULL, APPLY_REPAIR);
 }
 
 void lvsd_apply(struct lvsd *ctx)
 {
-	apply(ctx, NULL, false);
+	apply(ctx, NULL, APPLY_KNOWN);
 }
 
 void lvsd_stop(struct lvsd *ctx, const char *why)
@@ -161,15 +181,12 @@ static void apply_logging(struct lvsd *ctx, const struct cfg *cfg)
 		log_error(&ctx->log, "keeping the current log target: %s", err);
 }
 
-static double ms_since(const struct timespec *t0)
+static double ms_since(double t0)
 {
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+	return log_clock_ms() - t0;
 }
 
-static void record_reload(struct lvsd *ctx, bool ok, const char *errors, const struct timespec *t0)
+static void record_reload(struct lvsd *ctx, bool ok, const char *errors, double t0)
 {
 	ctx->reload.when = time(NULL);
 	ctx->reload.ok = ok;
@@ -196,14 +213,28 @@ static void log_cfg_errors(struct lvsd *ctx, const struct cfg_diag *diag)
 	}
 }
 
+/*
+ * Where a successful reload's time went (log_level debug): the loader's
+ * phases, the checks and syncs around it, and the core's part.
+ */
+static void log_reload_phases(struct lvsd *ctx, const struct cfg_diag *d, double ms_sync)
+{
+	const struct reconcile_result *r = &ctx->last_apply;
+
+	log_debug(&ctx->log, "reload took, in ms: read %.1f, yaml %.1f, schema %.1f, "
+		  "validate %.1f, checks and syncs %.1f, core's table read %.1f, "
+		  "diff and edits %.1f (of %.1f in all)",
+		  d->ms_read, d->ms_yaml, d->ms_walk, d->ms_validate, ms_sync,
+		  r->ms_table, r->ms_apply, ctx->reload.duration_ms);
+}
+
 int lvsd_reload(struct lvsd *ctx, char **errors)
 {
 	struct cfg_diag diag;
 	struct cfg *next, *prev;
 	char *text, err[512];
-	struct timespec t0;
+	double t0 = log_clock_ms(), t_loaded, t_checked;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	*errors = NULL;
 	cfg_diag_init(&diag, ctx->config_path);
 	next = cfg_load_file(ctx->config_path, &diag);
@@ -213,18 +244,19 @@ int lvsd_reload(struct lvsd *ctx, char **errors)
 		log_error(&ctx->log, "reload of %s failed with %zu error(s); "
 			  "the running configuration is unchanged",
 			  ctx->config_path, diag.n_errors);
-		record_reload(ctx, false, text, &t0);
+		record_reload(ctx, false, text, t0);
 		cfg_diag_free(&diag);
 		*errors = text;
 		return -1;
 	}
 	cfg_diag_free(&diag);
+	t_loaded = log_clock_ms();
 	if (fwd_check_cfg(ctx->fwd, next, err, sizeof(err)) < 0 ||
 	    health_sync(&ctx->health, next, err, sizeof(err)) < 0) {
 		log_error(&ctx->log, "reload of %s failed: %s; the running configuration is "
 			  "unchanged", ctx->config_path, err);
 		text = strdup(err);
-		record_reload(ctx, false, text, &t0);
+		record_reload(ctx, false, text, t0);
 		cfg_free(next);
 		*errors = text;
 		return -1;
@@ -243,10 +275,12 @@ int lvsd_reload(struct lvsd *ctx, char **errors)
 			    cfg_fwd_core_names[next->global.forwarding_core], lvsd_core_name(ctx));
 	prev = ctx->cfg;
 	ctx->cfg = next;
+	t_checked = log_clock_ms();
 	lvsd_apply_reload(ctx, prev);
 	cfg_free(prev);
 	lvsd_ipvs_sync(ctx);
-	record_reload(ctx, true, NULL, &t0);
+	record_reload(ctx, true, NULL, t0);
+	log_reload_phases(ctx, &diag, t_checked - t_loaded);
 	log_notice(&ctx->log, "reloaded %s: %zu virtual services, %zu VRRP instances, in %.1f ms",
 		   ctx->config_path, next->n_services, next->n_vrrp, ctx->reload.duration_ms);
 	auto_reload_sync(ctx);
@@ -347,6 +381,14 @@ static void on_apply(evutil_socket_t fd, short what, void *arg)
 	lvsd_apply(arg);
 }
 
+/* Draining real servers: their connection counts, read back, say when they may go. */
+static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	apply(arg, NULL, APPLY_FULL);
+}
+
 static void on_health_change(void *arg)
 {
 	struct lvsd *ctx = arg;
@@ -402,7 +444,7 @@ static int lvsd_start(struct lvsd *ctx, const struct options *o)
 	}
 	if (setup_signals(ctx) < 0)
 		return -1;
-	ctx->drain_ev = evtimer_new(ctx->base, on_apply, ctx);
+	ctx->drain_ev = evtimer_new(ctx->base, on_drain_tick, ctx);
 	ctx->status_file = status_file_new(ctx);
 	if (!ctx->drain_ev || !ctx->status_file) {
 		log_error(&ctx->log, "cannot start: out of memory");
@@ -417,7 +459,7 @@ static int lvsd_start(struct lvsd *ctx, const struct options *o)
 		log_error(&ctx->log, "%s", err);
 		return -1;
 	}
-	lvsd_apply(ctx);
+	apply(ctx, NULL, APPLY_FULL);
 	ctx->vrrp = vrrp_engine_new(ctx->base, &ctx->log, &ctx->health.env, err, sizeof(err));
 	if (!ctx->vrrp || vrrp_engine_sync(ctx->vrrp, ctx->cfg, err, sizeof(err)) < 0) {
 		log_error(&ctx->log, "VRRP: %s", err);

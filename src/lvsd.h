@@ -95,7 +95,11 @@ int lvsd_write_status_file(struct lvsd *ctx);
 /* Stop the event loop; main() then cleans up. */
 void lvsd_stop(struct lvsd *ctx, const char *why);
 
-/* Make the core's table what the model and health say, now. */
+/*
+ * Make the core's table what the model and health say, now: against what
+ * the core remembers of its table (reconcile_known), so only the
+ * difference goes out, without a read-back of the kernel's table.
+ */
 void lvsd_apply(struct lvsd *ctx);
 
 /*
@@ -103,7 +107,10 @@ void lvsd_apply(struct lvsd *ctx);
  * replaced) that the new one lacks are lvsd's to remove from the kernel.
  */
 void lvsd_apply_reload(struct lvsd *ctx, const struct cfg *prev);
-/* The same for the kernel core's periodic pass: a change it makes was made outside lvsd. */
+/*
+ * The kernel core's periodic pass: the table read back, and a change it
+ * makes was made outside lvsd.
+ */
 void lvsd_apply_repair(struct lvsd *ctx);
 
 /*

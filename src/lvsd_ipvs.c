@@ -1,8 +1,8 @@
 /*
  * lvsd_ipvs.c - what the daemon does around the kernel's IPVS core, which
  * the userspace core does not need: the kernel's table is shared, so a
- * pass every two seconds reads it back and puts right what someone else
- * changed in lvsd's services; IPVS's connection sync daemon runs as
+ * pass every two seconds (longer when a pass is long) reads it back and
+ * puts right what someone else changed in lvsd's services; IPVS's connection sync daemon runs as
  * master while this director is a VRRP master and as backup otherwise;
  * at stop lvsd takes its services and sync daemon out of the kernel,
  * unless global.keep_on_stop says to leave them.
@@ -20,6 +20,13 @@
 #include "vrrp_engine.h"
 
 #define REPAIR_INTERVAL_MS 2000
+/*
+ * A read-back of 10,000 destinations takes the loop a second and more on
+ * a slow (emulated) CPU, and a reload that arrives meanwhile waits for
+ * it: the next pass starts at least this many pass durations after the
+ * end of the last, so that the loop is mostly free for what it is there for.
+ */
+#define REPAIR_DUTY_FACTOR 4
 
 static bool any_vrrp_master(const struct lvsd *ctx)
 {
@@ -84,14 +91,29 @@ void lvsd_ipvs_sync(struct lvsd *ctx)
 							 : "no VRRP instance is MASTER");
 }
 
+/* The next repair pass: REPAIR_INTERVAL_MS, or longer after a long pass. */
+static void repair_schedule(struct lvsd *ctx, double last_ms)
+{
+	double ms = last_ms * REPAIR_DUTY_FACTOR;
+	struct timeval tv;
+
+	if (ms < REPAIR_INTERVAL_MS)
+		ms = REPAIR_INTERVAL_MS;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)((ms - (double)tv.tv_sec * 1000) * 1000);
+	event_add(ctx->repair_ev, &tv);
+}
+
 static void on_repair(evutil_socket_t fd, short what, void *arg)
 {
 	struct lvsd *ctx = arg;
+	double t0 = log_clock_ms();
 
 	(void)fd;
 	(void)what;
 	lvsd_apply_repair(ctx);
 	lvsd_ipvs_sync(ctx);
+	repair_schedule(ctx, log_clock_ms() - t0);
 }
 
 static void on_sync(evutil_socket_t fd, short what, void *arg)
@@ -103,21 +125,19 @@ static void on_sync(evutil_socket_t fd, short what, void *arg)
 
 int lvsd_ipvs_start(struct lvsd *ctx)
 {
-	static const struct timeval every = { REPAIR_INTERVAL_MS / 1000,
-					      (REPAIR_INTERVAL_MS % 1000) * 1000 };
-
 	if (!ctx->fwd->ops->kernel) {
 		if (ctx->cfg->global.lvs_sync.interface)
 			log_warning(&ctx->log, "global.lvs_sync: ignored: the %s core has no "
 				    "connection sync (IPVS has)", lvsd_core_name(ctx));
 		return 0;
 	}
-	ctx->repair_ev = event_new(ctx->base, -1, EV_PERSIST, on_repair, ctx);
+	ctx->repair_ev = evtimer_new(ctx->base, on_repair, ctx);
 	ctx->sync_ev = event_new(ctx->base, -1, 0, on_sync, ctx);
-	if (!ctx->repair_ev || !ctx->sync_ev || event_add(ctx->repair_ev, &every) < 0) {
+	if (!ctx->repair_ev || !ctx->sync_ev) {
 		log_error(&ctx->log, "kernel core: cannot set up its timers: out of memory");
 		return -1;
 	}
+	repair_schedule(ctx, 0);
 	/* lvsd.c's VRRP callback activates sync_ev: the daemon follows once the turn ends. */
 	lvsd_ipvs_sync(ctx);
 	return 0;
@@ -143,7 +163,7 @@ void lvsd_ipvs_stop(struct lvsd *ctx)
 			   ctx->sync_managed ? " and its sync daemon" : "");
 		return;
 	}
-	n = reconcile_remove_owned(ctx->fwd, ctx->cfg, &ctx->log);
+	n = reconcile_remove_owned(ctx->fwd, ctx->cfg, &ctx->drain, &ctx->log);
 	if (n >= 0)
 		log_notice(&ctx->log, "removed lvsd's %d virtual service(s) from the kernel", n);
 	if (ctx->sync_managed && ctx->fwd->ops->sync_set(ctx->fwd, &none, err, sizeof(err)) < 0)

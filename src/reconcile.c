@@ -15,6 +15,9 @@
 
 #include "reconcile.h"
 
+/* The drain entry of a whole virtual service has no real server's address. */
+static const struct lvs_addr whole_service;
+
 struct fwd_service_key reconcile_service_key(const struct cfg_service *s)
 {
 	struct fwd_service_key k = { .protocol = s->protocol, .fwmark = s->fwmark };
@@ -238,8 +241,8 @@ static bool is_sorry_server(const struct cfg_service *s, const struct lvs_addr *
  * weight 0), 0 when it is to be removed now.
  */
 static int drain_step(struct fwd *f, const struct cfg_service *s, const struct fwd_service_key *k,
-		      const struct fwd_dest_info *cur, struct drain *d, struct logger *log,
-		      struct reconcile_result *res)
+		      const struct fwd_dest_info *cur, bool stale, struct drain *d,
+		      struct logger *log, struct reconcile_result *res)
 {
 	char a[ADDR_STRLEN], label[128], err[256];
 	struct fwd_dest_conf dc = cur->conf;
@@ -254,6 +257,9 @@ static int drain_step(struct fwd *f, const struct cfg_service *s, const struct f
 		return 0;
 	}
 	v = drain_decide(e, cur->activeconns, cur->inactconns, drain_now(d));
+	/* Counts as of the last read may have grown since: only a read-back says "empty". */
+	if (v == DRAIN_DONE && stale)
+		v = DRAIN_WAIT;
 	if (v != DRAIN_WAIT) {
 		/* Not marked: the pass forgets the entry. */
 		log_notice(log, "real server %s of %s: %s%u connections left; removing it", a, label,
@@ -290,8 +296,9 @@ static void drain_cancel(const struct cfg_service *s, const struct fwd_service_k
 }
 
 static void sync_dests(struct fwd *f, const struct cfg_service *s,
-		       const struct fwd_service_info *have, const struct reconcile_view *view,
-		       struct logger *log, struct reconcile_result *res)
+		       const struct fwd_service_info *have, bool stale,
+		       const struct reconcile_view *view, struct logger *log,
+		       struct reconcile_result *res)
 {
 	struct fwd_service_key k = reconcile_service_key(s);
 	struct fwd_dest_conf *want = calloc(s->n_real_servers + 1, sizeof(*want));
@@ -316,7 +323,7 @@ static void sync_dests(struct fwd *f, const struct cfg_service *s,
 		if (n && bsearch(addr, wanted, n, sizeof(*wanted), addr_cmp_v))
 			continue;
 		if (view && view->drain && !in_config(s, addr) && !is_sorry_server(s, addr) &&
-		    drain_step(f, s, &k, &have->dests[i], view->drain, log, res))
+		    drain_step(f, s, &k, &have->dests[i], stale, view->drain, log, res))
 			continue;
 		if (f->ops->dest_del(f, &k, addr, err, sizeof(err)) < 0)
 			refused(log, res, "remove real server", addr_format(addr, a, sizeof(a)), err);
@@ -354,6 +361,9 @@ static void sync_service(struct fwd *f, const struct cfg *cfg, const struct cfg_
 	reconcile_service_conf(cfg, s, &want);
 	have = find_info(t, &want.key);
 	cfg_service_label(s, label, sizeof(label));
+	if (have && view && drain_count(view->drain) &&
+	    drain_find(view->drain, &want.key, &whole_service))
+		log_notice(log, "virtual service %s is configured again: its drain ends", label);
 	if (!have) {
 		if (f->ops->service_add(f, &want, err, sizeof(err)) < 0) {
 			refused(log, res, "add virtual service", label, err);
@@ -366,7 +376,7 @@ static void sync_service(struct fwd *f, const struct cfg *cfg, const struct cfg_
 		else
 			res->services_changed++;
 	}
-	sync_dests(f, s, have, view, log, res);
+	sync_dests(f, s, have, t->stale, view, log, res);
 }
 
 /* A scan: only for the few services that the new configuration lacks, and at stop. */
@@ -384,31 +394,104 @@ static const struct cfg_service *find_cfg_service(const struct cfg *cfg,
 
 /*
  * A service lvsd may delete: in its own core, any; in the kernel's table,
- * only one the previous configuration had (the running one's are kept).
+ * only one the previous configuration had (the running one's are kept),
+ * or one it is draining since a reload removed it.
  */
-static bool owned(const struct fwd *f, const struct cfg *prev, const struct fwd_service_key *k)
+static bool owned(const struct fwd *f, const struct cfg *prev, const struct drain *d,
+		  const struct fwd_service_key *k)
 {
-	return !f->ops->kernel || (prev && find_cfg_service(prev, k));
+	return !f->ops->kernel || (prev && find_cfg_service(prev, k)) ||
+	       (drain_count(d) && drain_find(d, k, &whole_service));
 }
 
-int reconcile(struct fwd *f, const struct cfg *cfg, const struct cfg *prev,
-	      const struct reconcile_view *view, struct logger *log,
-	      struct reconcile_result *res)
+static uint32_t service_conns(const struct fwd_service_info *have)
+{
+	uint32_t n = 0;
+
+	for (size_t i = 0; i < have->n_dests; i++)
+		n += have->dests[i].activeconns + have->dests[i].inactconns;
+	return n;
+}
+
+/*
+ * A virtual service the model no longer has: 1 while it drains (its real
+ * servers kept at weight 0 until its connections end or its drain_timeout
+ * passes), 0 when it is to be removed now. Only a service a configuration
+ * of lvsd's had (prev), or one already draining, is drained.
+ */
+static int service_drain_step(struct fwd *f, const struct cfg *prev,
+			      const struct fwd_service_info *have, bool stale, struct drain *d,
+			      struct logger *log, struct reconcile_result *res)
+{
+	const struct fwd_service_key *k = &have->conf.key;
+	const struct cfg_service *s = prev ? find_cfg_service(prev, k) : NULL;
+	struct drain_entry *e = drain_find(d, k, &whole_service);
+	char label[128], err[256], a[ADDR_STRLEN];
+	uint32_t conns = service_conns(have);
+	bool started = false;
+	enum drain_verdict v;
+
+	if (!e && !s)
+		return 0;
+	if (s)
+		cfg_service_label(s, label, sizeof(label));
+	else
+		snprintf(label, sizeof(label), "%s", have->conf.name ? have->conf.name : "?");
+	if (!e && !(e = drain_start(d, k, &whole_service, s->drain_timeout, &started))) {
+		log_error(log, "virtual service %s: out of memory; removed without draining", label);
+		return 0;
+	}
+	v = drain_decide(e, conns, 0, drain_now(d));
+	if (v == DRAIN_DONE && stale)
+		v = DRAIN_WAIT;
+	if (v != DRAIN_WAIT) {
+		log_notice(log, "virtual service %s: %s%u connections left; removing it", label,
+			   v == DRAIN_DONE ? "drained, " : "drain_timeout passed with ", conns);
+		return 0;
+	}
+	e->seen = true;
+	res->services_draining++;
+	if (started)
+		log_notice(log, "virtual service %s is no longer configured: draining (weight 0) "
+			   "its %u connections for at most %.3g s", label, conns,
+			   (double)s->drain_timeout / 1000);
+	for (size_t i = 0; i < have->n_dests; i++) {
+		struct fwd_dest_conf dc = have->dests[i].conf;
+
+		if (dc.weight == 0)
+			continue;
+		dc.weight = 0;
+		if (f->ops->dest_edit(f, k, &dc, err, sizeof(err)) < 0)
+			refused(log, res, "drain real server", addr_format(&dc.addr, a, sizeof(a)),
+				err);
+		else
+			res->dests_changed++;
+	}
+	return 1;
+}
+
+static int reconcile_with(struct fwd *f, const struct cfg *cfg, const struct cfg *prev,
+			  const struct reconcile_view *view, struct logger *log,
+			  struct reconcile_result *res, bool known)
 {
 	struct fwd_service_key *keys;
-	struct fwd_table t;
+	struct fwd_table t = { 0 };
 	char err[256];
 	uint32_t before[32];
 	unsigned n_before = res->n_refused < 32 ? res->n_refused : 32;
+	double t0 = log_clock_ms();
 
 	memcpy(before, res->refused, n_before * sizeof(before[0]));
 	memset(res, 0, sizeof(*res));
 	memcpy(res->prev, before, n_before * sizeof(before[0]));
 	res->n_prev = n_before;
-	if (f->ops->table(f, &t, err, sizeof(err)) < 0) {
+	if ((known && f->ops->table_known ? f->ops->table_known : f->ops->table)
+		    (f, &t, err, sizeof(err)) < 0) {
 		log_error(log, "cannot read the forwarding table: %s", err);
 		return -1;
 	}
+	res->ms_table = log_clock_ms() - t0;
+	t0 += res->ms_table;
 	if (!(keys = calloc(cfg->n_services + 1, sizeof(*keys)))) {
 		log_error(log, "cannot reconcile the forwarding table: out of memory");
 		fwd_table_free(&t);
@@ -424,7 +507,10 @@ int reconcile(struct fwd *f, const struct cfg *cfg, const struct cfg *prev,
 		const struct fwd_service_key *k = &t.services[i].conf.key;
 
 		if ((cfg->n_services && bsearch(k, keys, cfg->n_services, sizeof(*keys), key_cmp)) ||
-		    !owned(f, prev, k))
+		    !owned(f, prev, view ? view->drain : NULL, k))
+			continue;
+		if (view && view->drain && service_drain_step(f, prev, &t.services[i], t.stale,
+							      view->drain, log, res))
 			continue;
 		if (f->ops->service_del(f, k, err, sizeof(err)) < 0)
 			refused(log, res, "remove virtual service",
@@ -438,10 +524,26 @@ int reconcile(struct fwd *f, const struct cfg *cfg, const struct cfg *prev,
 		drain_pass_end(view->drain);
 	free(keys);
 	fwd_table_free(&t);
+	res->ms_apply = log_clock_ms() - t0;
 	return res->failures ? -1 : 0;
 }
 
-int reconcile_remove_owned(struct fwd *f, const struct cfg *cfg, struct logger *log)
+int reconcile(struct fwd *f, const struct cfg *cfg, const struct cfg *prev,
+	      const struct reconcile_view *view, struct logger *log,
+	      struct reconcile_result *res)
+{
+	return reconcile_with(f, cfg, prev, view, log, res, false);
+}
+
+int reconcile_known(struct fwd *f, const struct cfg *cfg, const struct cfg *prev,
+		    const struct reconcile_view *view, struct logger *log,
+		    struct reconcile_result *res)
+{
+	return reconcile_with(f, cfg, prev, view, log, res, true);
+}
+
+int reconcile_remove_owned(struct fwd *f, const struct cfg *cfg, const struct drain *d,
+			   struct logger *log)
 {
 	struct fwd_table t;
 	char err[256], label[128];
@@ -452,13 +554,15 @@ int reconcile_remove_owned(struct fwd *f, const struct cfg *cfg, struct logger *
 		return -1;
 	}
 	for (size_t i = 0; i < t.n_services; i++) {
-		const struct cfg_service *s = find_cfg_service(cfg, &t.services[i].conf.key);
+		const struct fwd_service_key *k = &t.services[i].conf.key;
+		const struct cfg_service *s = find_cfg_service(cfg, k);
 
-		if (!s)
+		if (!s && !(drain_count(d) && drain_find(d, k, &whole_service)))
 			continue;
-		if (f->ops->service_del(f, &t.services[i].conf.key, err, sizeof(err)) < 0) {
+		if (f->ops->service_del(f, k, err, sizeof(err)) < 0) {
 			log_error(log, "cannot remove virtual service %s: %s",
-				  cfg_service_label(s, label, sizeof(label)), err);
+				  s ? cfg_service_label(s, label, sizeof(label))
+				    : t.services[i].conf.name ? t.services[i].conf.name : "?", err);
 			n = -1;
 		} else if (n >= 0) {
 			n++;

@@ -3,7 +3,8 @@
  *
  * The desired table is computed from the configuration (and, as they
  * arrive, health and operator overrides); the core's actual table is read
- * back through fwd_ops->table; only the differences are applied, so
+ * back through fwd_ops->table (or taken as the core remembers it,
+ * fwd_ops->table_known); only the differences are applied, so
  * untouched services and real servers keep their connections, counters
  * and scheduler state across a reload.
  */
@@ -34,6 +35,8 @@ struct reconcile_result {
 	uint32_t prev[32];		/* reconcile()'s copy of the "in" */
 	unsigned n_prev;
 	unsigned dests_draining;	/* removed from the model, still draining */
+	unsigned services_draining;	/* the same, whole virtual services */
+	double ms_table, ms_apply;	/* reading the core's table; the diff and its edits */
 };
 
 /* What the checks and the operator say a real server's place in the table is. */
@@ -80,7 +83,8 @@ size_t reconcile_desired_dests(const struct cfg_service *s, const struct reconci
  * the table could not be read or anything failed.
  *
  * In lvsd's own (userspace) core every service is lvsd's: one cfg does
- * not have is removed. The kernel's table (fwd_ops.kernel) is shared with
+ * not have is removed (drained first, as a real server is, when view has
+ * a drain set and prev had the service). The kernel's table (fwd_ops.kernel) is shared with
  * ipvsadm and others: lvsd owns the services of cfg and, during a reload,
  * those of the configuration before it (prev, else NULL); every other
  * service is left as it is.
@@ -90,9 +94,23 @@ int reconcile(struct fwd *f, const struct cfg *cfg, const struct cfg *prev,
 	      struct reconcile_result *res);
 
 /*
- * Remove from the core the services cfg has (lvsd's, on its way out),
- * leaving every other. The count removed, or -1 if anything failed (logged).
+ * The same, against the table as the core last knew it (fwd_ops.table_known)
+ * instead of a read-back: a reload or a health change sends the core
+ * only the difference, at once, without first dumping a big kernel
+ * table. What someone else changed since the last read-back is put right
+ * by the next full pass. A destination being drained is not removed by
+ * such a pass (its connection counts are old): a full pass decides.
  */
-int reconcile_remove_owned(struct fwd *f, const struct cfg *cfg, struct logger *log);
+int reconcile_known(struct fwd *f, const struct cfg *cfg, const struct cfg *prev,
+		    const struct reconcile_view *view, struct logger *log,
+		    struct reconcile_result *res);
+
+/*
+ * Remove from the core the services cfg has and those d drains (lvsd's,
+ * on its way out), leaving every other. The count removed, or -1 if
+ * anything failed (logged).
+ */
+int reconcile_remove_owned(struct fwd *f, const struct cfg *cfg, const struct drain *d,
+			   struct logger *log);
 
 #endif

@@ -217,33 +217,95 @@ static void json_real_server(const struct cfg_service *s,
 	json_object_end(j);
 }
 
-/* Real servers a reload removed that still drain: in the table at weight 0 until they empty. */
+static uint64_t drain_left_ms(const struct lvsd *ctx, const struct drain_entry *e)
+{
+	uint64_t now = drain_now(&ctx->drain);
+
+	return e->deadline_ms > now ? e->deadline_ms - now : 0;
+}
+
+/* A real server that drains: in the table at weight 0 until it empties. */
+static void json_draining_rs(const struct fwd_dest_info *d, uint64_t left_ms, struct json *j)
+{
+	char a[ADDR_STRLEN];
+
+	json_object_begin(j);
+	json_kv_string(j, "address", addr_format(&d->conf.addr, a, sizeof(a)));
+	json_kv_uint(j, "weight", 0);
+	json_kv_uint(j, "effective_weight", d->conf.weight);
+	json_kv_bool(j, "in_table", true);
+	json_kv_string(j, "check", "none");
+	json_kv_bool(j, "healthy", true);
+	json_kv_string(j, "last_check", "");
+	json_kv_string(j, "override", health_override_names[HEALTH_AUTO]);
+	json_kv_string(j, "state", "draining");
+	json_kv_uint(j, "drain_left_ms", left_ms);
+	json_kv_string(j, "forwarding", cfg_fwd_method_names[d->conf.method]);
+	json_counters(d, j);
+	json_object_end(j);
+}
+
+/* Real servers a reload removed that still drain. */
 static void json_draining(const struct lvsd *ctx, const struct cfg_service *s,
 			  const struct fwd_service_info *live, struct json *j)
 {
 	struct fwd_service_key k = reconcile_service_key(s);
-	uint64_t now = drain_count(&ctx->drain) ? drain_now(&ctx->drain) : 0;
-	char a[ADDR_STRLEN];
 
 	for (size_t i = 0; live && i < drain_count(&ctx->drain); i++) {
 		const struct drain_entry *e = &ctx->drain.v[i];
 		const struct fwd_dest_info *d;
 
-		if (!fwd_service_key_equal(&e->key, &k) || !(d = status_live_dest(live, &e->addr)))
+		if (fwd_service_key_equal(&e->key, &k) && (d = status_live_dest(live, &e->addr)))
+			json_draining_rs(d, drain_left_ms(ctx, e), j);
+	}
+}
+
+/* The table's entry of a whole service that drains (its entry has no address), or NULL. */
+static const struct fwd_service_info *draining_service(const struct drain_entry *e,
+							const struct fwd_table *t)
+{
+	for (size_t i = 0; !e->addr.af && t && i < t->n_services; i++)
+		if (fwd_service_key_equal(&t->services[i].conf.key, &e->key))
+			return &t->services[i];
+	return NULL;
+}
+
+/*
+ * Virtual services a reload removed that still drain: after the
+ * configured ones, with "state": "draining", each real server as one.
+ */
+static void json_draining_services(const struct lvsd *ctx, const struct fwd_table *t,
+				   struct json *j)
+{
+	char a[ADDR_STRLEN];
+
+	for (size_t i = 0; i < drain_count(&ctx->drain); i++) {
+		const struct drain_entry *e = &ctx->drain.v[i];
+		const struct fwd_service_info *live = draining_service(e, t);
+		const struct fwd_service_conf *c = live ? &live->conf : NULL;
+
+		if (!live)
 			continue;
 		json_object_begin(j);
-		json_kv_string(j, "address", addr_format(&e->addr, a, sizeof(a)));
-		json_kv_uint(j, "weight", 0);
-		json_kv_uint(j, "effective_weight", d->conf.weight);
+		json_kv_string(j, "name", c->name ? c->name
+				: addr_format(&c->key.addr, a, sizeof(a)));
+		if (c->key.fwmark)
+			json_kv_uint(j, "fwmark", c->key.fwmark);
+		else
+			json_kv_string(j, "address", addr_format(&c->key.addr, a, sizeof(a)));
+		json_kv_string(j, "protocol", cfg_proto_names[c->key.protocol]);
+		json_kv_string(j, "scheduler", cfg_sched_names[c->scheduler]);
 		json_kv_bool(j, "in_table", true);
-		json_kv_string(j, "check", "none");
-		json_kv_bool(j, "healthy", true);
-		json_kv_string(j, "last_check", "");
-		json_kv_string(j, "override", health_override_names[HEALTH_AUTO]);
 		json_kv_string(j, "state", "draining");
-		json_kv_uint(j, "drain_left_ms", e->deadline_ms > now ? e->deadline_ms - now : 0);
-		json_kv_string(j, "forwarding", cfg_fwd_method_names[d->conf.method]);
-		json_counters(d, j);
+		json_kv_uint(j, "drain_left_ms", drain_left_ms(ctx, e));
+		json_kv_uint(j, "conns", live->counters.conns);
+		json_kv_uint(j, "bytes_in", live->counters.inbytes);
+		json_kv_uint(j, "bytes_out", live->counters.outbytes);
+		json_key(j, "real_servers");
+		json_array_begin(j);
+		for (size_t k = 0; k < live->n_dests; k++)
+			json_draining_rs(&live->dests[k], drain_left_ms(ctx, e), j);
+		json_array_end(j);
 		json_object_end(j);
 	}
 }
@@ -323,6 +385,7 @@ void status_build_json(const struct lvsd *ctx, struct json *j)
 			     ctx->health_ready ? health_find_service(&ctx->health, &cfg->services[i])
 					       : NULL,
 			     status_live_service(ctx, have ? &t : NULL, &cfg->services[i]), j);
+	json_draining_services(ctx, have ? &t : NULL, j);
 	json_array_end(j);
 	json_object_end(j);
 	if (have)
@@ -348,17 +411,37 @@ static void text_draining(const struct lvsd *ctx, const struct cfg_service *s,
 			  struct evbuffer *out)
 {
 	struct fwd_service_key k = reconcile_service_key(s);
-	uint64_t now = drain_count(&ctx->drain) ? drain_now(&ctx->drain) : 0;
 	char a[ADDR_STRLEN];
 
 	for (size_t i = 0; i < drain_count(&ctx->drain); i++) {
 		const struct drain_entry *e = &ctx->drain.v[i];
 
-		if (fwd_service_key_equal(&e->key, &k))
+		if (e->addr.af && fwd_service_key_equal(&e->key, &k))
 			evbuffer_add_printf(out, "    -> %-24s draining: weight 0, removed when its "
 					    "connections end or in %.1f s\n",
 					    addr_format(&e->addr, a, sizeof(a)),
-					    e->deadline_ms > now ? (double)(e->deadline_ms - now) / 1000 : 0.0);
+					    (double)drain_left_ms(ctx, e) / 1000);
+	}
+}
+
+/* Virtual services a reload removed that still drain, after the configured ones. */
+static void text_draining_services(const struct lvsd *ctx, struct evbuffer *out)
+{
+	char a[ADDR_STRLEN];
+
+	for (size_t i = 0; i < drain_count(&ctx->drain); i++) {
+		const struct drain_entry *e = &ctx->drain.v[i];
+
+		if (e->addr.af)
+			continue;
+		if (e->key.fwmark)
+			snprintf(a, sizeof(a), "FWM %u", e->key.fwmark);
+		else
+			addr_format(&e->key.addr, a, sizeof(a));
+		evbuffer_add_printf(out, "  %s %s  draining: weight 0, removed when its connections "
+				    "end or in %.1f s\n", e->key.fwmark ? "" :
+				    e->key.protocol == CFG_PROTO_TCP ? "TCP" : "UDP", a,
+				    (double)drain_left_ms(ctx, e) / 1000);
 	}
 }
 
@@ -425,6 +508,7 @@ int status_render_text(const struct lvsd *ctx, struct evbuffer *out)
 	for (size_t i = 0; i < cfg->n_services; i++)
 		text_service(ctx, &cfg->services[i], ctx->health_ready
 			     ? health_find_service(&ctx->health, &cfg->services[i]) : NULL, out);
+	text_draining_services(ctx, out);
 	return 0;
 }
 

@@ -12,7 +12,9 @@
 # lvsctl list/save print what ipvsadm prints; NAT and DR traffic from a
 # client namespace spread by wrr and rr; a reload that changes one weight
 # changes only that (counters and an established connection survive);
-# ipvsadm -d/-e/-D behind lvsd's back is put back within seconds; a
+# one that drops a service holding a connection drains it (weight 0, in
+# the kernel, "draining" in the status) and one that names it again
+# brings it back; ipvsadm -d/-e/-D behind lvsd's back is put back within seconds; a
 # service someone else added survives reconcile, reload and stop; a real
 # server whose check fails goes to weight 0 and back; stop removes lvsd's
 # services, keep_on_stop keeps them; and with two directors running VRRP
@@ -352,6 +354,26 @@ is "$(ipvs -Ln --stats --exact | awk -v s="$VIP:80" '$2 == s { print $3 }')" "$c
 	"... the service's connection counter goes on (it was not re-created)"
 is "$(lab_exec dir1 grep ' ESTABLISHED ' /proc/net/ip_vs_conn | awk '{ print $1, $2, $3, $4, $5, $6, $7 }')" \
 	"$(awk '{ print $1, $2, $3, $4, $5, $6, $7 }' <<<"$held")" "... and the held connection is still there"
+
+# A reload that drops the service holding it: drained, not deleted; named again, it serves.
+write_ipvs_config 4
+sed -i '/^  - name: web$/,/^  - name: dr$/{/^  - name: dr$/!d}' "$CONFIG"
+lines=$(wc -l <"$LOG")
+ctl reload
+is "$CTL_RC" 0 "lvsctl reload of a configuration without the web service (which holds a connection)"
+is "$(ipvs -S -n | grep -F -- "-t $VIP:80 ")" "$(printf -- '-A -t %s:80 -s wrr\n-a -t %s:80 -r %s:80 -m -w 0\n-a -t %s:80 -r %s:80 -m -w 0' \
+	"$VIP" "$VIP" "$RS1" "$VIP" "$RS2")" "... the service stays in the kernel, its real servers at weight 0"
+is "$(lab_exec dir1 grep -c ' ESTABLISHED ' /proc/net/ip_vs_conn)" 1 "... and its connection stays"
+status_json "$T/st.json"
+is "$(json_get "$T/st.json" "[s['state'] for s in d['virtual_services'] if s['name'] == 'web']")" '["draining"]' \
+	"... lvsctl status shows it draining"
+like "$(tail -n +$((lines + 1)) "$LOG")" "virtual service web is no longer configured: draining \(weight 0\) its [0-9]+ connections" \
+	"... and the log says so"
+write_ipvs_config 4
+ctl reload
+is_table "$(expected_save 4)" "named again, the service is back at its weights" 5
+like "$(tail -n +$((lines + 1)) "$LOG")" "virtual service web is configured again: its drain ends" "... and the log says its drain ends"
+is "$(lab_exec dir1 grep -c ' ESTABLISHED ' /proc/net/ip_vs_conn)" 1 "... with its connection"
 kill "$hang" 2>/dev/null
 
 # ---- changes behind lvsd's back ------------------------------------------------------------

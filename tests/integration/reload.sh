@@ -20,6 +20,9 @@
 #      connection stays at weight 0 ("draining" in the status, the
 #      connection still served), is in service again when the file names
 #      it again, and goes once its connection ends or drain_timeout passes;
+#      a removed virtual service the same: kept ("draining" in the status,
+#      its real servers at weight 0, the connection served) until its
+#      last connection ends, then removed;
 #   4. auto_reload: turned on by a reload; an editor-style save (write a
 #      temporary file, rename it over) is picked up within a second, as
 #      are a write in place and a vim-style save; a bad file so saved is
@@ -133,8 +136,13 @@ want_table()
 	fi
 }
 
-# The live table as `lvsctl save` prints it, sorted, draining servers (weight 0) left out.
-table_now() { ctl save && grep -v -- ' -w 0$' <<<"$CTL_OUT" | sort; }
+# The live table as `lvsctl save` prints it, sorted, draining servers (weight 0)
+# left out, and a service left with no other (a removed service that drains).
+table_now()
+{
+	ctl save && awk '/^-A/ { svc = $0; next } / -w 0$/ { next }
+		{ if (svc != "") print svc; svc = ""; print }' <<<"$CTL_OUT" | sort
+}
 
 write_cfg "$CONFIG" 0
 if start_lvsd; then
@@ -349,6 +357,43 @@ else
 fi
 check "drain_timeout: logged with the connections cut" log_has "real server ${RS[c1]}:$RP of churn: drain_timeout passed with 1 connections left"
 kill "$HOLD2" 2>/dev/null
+
+# ---- 3b. a removed virtual service drains ----------------------------------------------
+
+# A client through extra that holds its connection; then a file without extra.
+write_cfg "$CONFIG" 0
+ctl reload || diag "service drain setup: $CTL_ERR"
+mkfifo "$T/hold3.in"
+python3 "$T/hold.py" "$EXTRA" <"$T/hold3.in" >"$T/hold3.out" 2>"$T/hold3.err" &
+HOLD3=$!
+track "$HOLD3"
+exec 8>"$T/hold3.in"
+held3() { [ "$(wc -l <"$T/hold3.out")" -ge "$1" ]; }
+wait_for 5 held3 1 || diag "the client holding extra did not connect: $(cat "$T/hold3.err")"
+write_cfg "$CONFIG" 1
+ctl reload
+svc_state() { status_get "[(s['state'], [r['effective_weight'] for r in s['real_servers']], sum(r['active_conns'] for r in s['real_servers'])) for s in d['virtual_services'] if s['name'] == 'extra']"; }
+like "$(svc_state)" '^\[\["draining", \[0\], 1\]\]$' \
+	"service drain: the removed service stays, 'draining', its real server at weight 0 with the connection"
+like "$(status_get "[s['drain_left_ms'] > 200000 for s in d['virtual_services'] if s['name'] == 'extra']")" \
+	'^\[true\]$' "service drain: status gives the time left (drain_timeout 300 s)"
+ctl status
+like "$CTL_OUT" "TCP $EXTRA  draining: weight 0" "service drain: lvsctl status lists it as draining"
+echo >&8
+wait_for 5 held3 2
+is "$(tail -n1 "$T/hold3.out")" "HTTP/1.1 200 OK" "service drain: the held connection is still served"
+check "service drain: logged" log_has "virtual service extra is no longer configured: draining"
+exec 8>&-
+wait "$HOLD3" 2>/dev/null
+extra_gone() { ctl list && ! grep -q "$EXTRA" <<<"$CTL_OUT"; }
+if wait_for 5 extra_gone; then
+	pass "service drain: once its last connection ends, the service is removed"
+else
+	fail "service drain: once its last connection ends, the service is removed" "$CTL_OUT"
+fi
+check "service drain: the removal is logged" log_has "virtual service extra: drained, 0 connections left; removing it"
+is "$(status_get "[s['name'] for s in d['virtual_services']]")" '["keep", "churn"]' \
+	"service drain: gone from the status too"
 
 # ---- 4. auto_reload --------------------------------------------------------------------
 

@@ -334,7 +334,7 @@ static void test_kernel_table_ownership(void **state)
 	assert_string_equal(k->calls, "");
 	/* stopping removes lvsd's service only */
 	k->calls[0] = '\0';
-	assert_int_equal(reconcile_remove_owned(f, web_only, state[1]), 1);
+	assert_int_equal(reconcile_remove_owned(f, web_only, NULL, state[1]), 1);
 	assert_string_equal(k->calls, "svc- ");
 	assert_int_equal(k->n, 1);
 	assert_int_equal(k->svc[0].conf.key.addr.port, 25);
