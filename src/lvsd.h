@@ -112,6 +112,11 @@ void lvsd_apply_reload(struct lvsd *ctx, const struct cfg *prev);
  * makes was made outside lvsd.
  */
 void lvsd_apply_repair(struct lvsd *ctx);
+/*
+ * With the table read back (start, drain ticks): the connection counts
+ * that say when a draining server may go are the kernel's own.
+ */
+void lvsd_apply_full(struct lvsd *ctx);
 
 /*
  * lvsd_ipvs.c: what runs around the kernel core. Start: a repair pass

@@ -2,15 +2,24 @@
  * status_file.c - rewrite the status file shortly after a change (see
  * status_file.h). One timer: the first change arms it, the changes that
  * follow before it fires ride along, so the file is written at most once
- * per STATUS_FILE_DELAY_MS whatever the rate of changes; the write
- * itself (temporary file, fsync, rename) is lvsd_write_status_file().
+ * per STATUS_FILE_DELAY_MS whatever the rate of changes. The write itself,
+ * lvsd_write_status_file() (also on SIGUSR1), goes to a temporary file,
+ * fsync()s it and renames it over the old one.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <event2/event.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "io.h"
+#include "json.h"
 #include "lvsd.h"
+#include "status.h"
 #include "status_file.h"
 
 struct status_file {
@@ -60,4 +69,40 @@ void status_file_free(struct status_file *sf)
 		return;
 	event_free(sf->timer);
 	free(sf);
+}
+
+/* Write to a temporary name and rename, so readers never see half a file. */
+int lvsd_write_status_file(struct lvsd *ctx)
+{
+	const char *path = ctx->cfg->global.status_file ? ctx->cfg->global.status_file
+							 : LVSD_DEFAULT_STATUS_FILE;
+	char tmp[4200];
+	struct json j;
+	const char *text;
+	int fd, rc = -1;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	json_init(&j);
+	status_build_json(ctx, &j);
+	text = json_text(&j);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (!text) {
+		log_error(&ctx->log, "status file %s: out of memory", path);
+	} else if (fd < 0) {
+		log_error(&ctx->log, "cannot write status file %s: %s", tmp, strerror(errno));
+	} else if (io_write_all(fd, text, strlen(text)) < 0 || io_write_all(fd, "\n", 1) < 0 ||
+		   fsync(fd) < 0) {
+		log_error(&ctx->log, "cannot write status file %s: %s", tmp, strerror(errno));
+	} else if (rename(tmp, path) < 0) {
+		log_error(&ctx->log, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+	} else {
+		log_debug(&ctx->log, "wrote status file %s", path);
+		rc = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		unlink(tmp);
+	json_free(&j);
+	return rc;
 }
