@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include "check.h"
@@ -77,6 +78,41 @@ static struct timeval tv_of_us(uint64_t us)
 	struct timeval tv = { (time_t)(us / 1000000u), (suseconds_t)(us % 1000000u) };
 
 	return tv;
+}
+
+/*
+ * The loop's cached time on the monotonic clock: what libevent adds a
+ * timeout to when one is added from a callback. Every checker that fires
+ * in one turn of the loop is re-armed from that same instant, so their
+ * next ticks fall due together and are served in one wake-up.
+ */
+static uint64_t loop_now_us(const struct checker *c)
+{
+	struct timeval cached, wall;
+	uint64_t now = mono_us(), behind;
+
+	if (event_base_gettimeofday_cached(c->env->base, &cached) < 0 ||
+	    gettimeofday(&wall, NULL) < 0)
+		return now;
+	behind = (uint64_t)(wall.tv_sec - cached.tv_sec) * 1000000u +
+		 (uint64_t)(wall.tv_usec - cached.tv_usec);
+	return behind < now && behind < 1000000u ? now - behind : now;
+}
+
+/*
+ * A checker's first delay: a random point of the first interval, on a
+ * CHECK_SLOT_US grid. 10,000 checkers then fire in at most
+ * interval / slot groups: at a 1 s interval 200 wake-ups a second, each
+ * serving ~50 probes, instead of one wake-up per millisecond; a probe
+ * waits at most for the ones before it in its slot.
+ */
+uint64_t check_first_delay_us(uint64_t random, uint64_t interval_us)
+{
+	uint64_t slots = interval_us / CHECK_SLOT_US;
+
+	if (slots < 2)
+		return interval_us ? random % interval_us : 0;
+	return random % slots * CHECK_SLOT_US;
 }
 
 void check_plan(const struct cfg_check *conf, const struct check_transport **transport,
@@ -253,6 +289,13 @@ static void tick_anchor(struct checker *c, uint64_t *now)
 	event_add(&c->tick, c->tick_tv);
 }
 
+/* The same from the loop's cached time, shared by a slot's checkers (loop_now_us). */
+static void tick_anchor_slot(struct checker *c)
+{
+	c->due_us = loop_now_us(c) + (uint64_t)c->conf->interval * 1000u;
+	event_add(&c->tick, c->tick_tv);
+}
+
 /*
  * Armed from the loop's first turn after the checker was made, then the
  * first probe, at its random point of the first interval. The schedule
@@ -270,15 +313,18 @@ static void on_first(evutil_socket_t fd, short what, void *arg)
 	if (!c->armed) {
 		struct timeval tv = tv_of_us(c->first_us);
 
+		/*
+		 * From the loop's cached time, not a fresh one: the checkers
+		 * armed in this turn then share their slots' deadlines.
+		 */
 		c->armed = true;
-		event_base_update_cache_time(c->env->base);
-		c->due_us = mono_us() + c->first_us;
+		c->due_us = loop_now_us(c) + c->first_us;
 		event_add(&c->first, &tv);
 		return;
 	}
 	now = mono_us();
 	late = now > c->due_us ? now - c->due_us : 0;
-	tick_anchor(c, &now);
+	tick_anchor_slot(c);
 	probe_start(c, now, late);
 }
 
@@ -380,7 +426,7 @@ struct checker *checker_new(const struct checker_args *a, char *err, size_t errl
 		return NULL;
 	}
 	checker_timeouts(c);
-	c->first_us = interval_us ? splitmix64(a->seed) % interval_us : 0;
+	c->first_us = check_first_delay_us(splitmix64(a->seed), interval_us);
 	event_active(&c->first, EV_TIMEOUT, 0);		/* armed from the loop */
 	return c;
 }

@@ -200,6 +200,14 @@ struct checker_args {
 	enum { CHECKER_START_ALPHA, CHECKER_START_UP, CHECKER_START_DOWN } start;
 };
 
+/*
+ * A checker's first probe falls at a random point of its first interval,
+ * on this grid (when the interval holds two slots or more), so that many
+ * checkers fire in groups, one wake-up of the loop each (check.c).
+ */
+#define CHECK_SLOT_US 5000u
+uint64_t check_first_delay_us(uint64_t random, uint64_t interval_us);
+
 /* A checker, started: its first probe runs within one interval. NULL with err. */
 struct checker *checker_new(const struct checker_args *a, char *err, size_t errlen);
 void checker_free(struct checker *c);

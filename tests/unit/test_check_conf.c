@@ -147,6 +147,38 @@ static void test_target_overrides(void **state)
 	cfg_free(c);
 }
 
+/*
+ * First delays: on the 5 ms grid, inside the interval, and spread over
+ * all of its slots (10,000 checkers at 1 s: 200 slots of about 50).
+ */
+static void test_first_delays_fall_in_slots(void **state)
+{
+	static unsigned per_slot[1000000 / CHECK_SLOT_US];
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	unsigned used = 0, most = 0;
+
+	(void)state;
+	memset(per_slot, 0, sizeof(per_slot));
+	for (int i = 0; i < 10000; i++) {
+		uint64_t d;
+
+		x = x * 6364136223846793005u + 1442695040888963407u;
+		d = check_first_delay_us(x >> 11, 1000000);
+		assert_true(d < 1000000);
+		assert_int_equal(d % CHECK_SLOT_US, 0);
+		per_slot[d / CHECK_SLOT_US]++;
+	}
+	for (size_t k = 0; k < sizeof(per_slot) / sizeof(per_slot[0]); k++) {
+		used += per_slot[k] > 0;
+		most = per_slot[k] > most ? per_slot[k] : most;
+	}
+	assert_int_equal(used, 1000000 / CHECK_SLOT_US);
+	assert_true(most < 120);
+	/* An interval under two slots keeps a plain random point; none: at once. */
+	assert_int_equal(check_first_delay_us(7777, 6000), 7777 % 6000);
+	assert_int_equal(check_first_delay_us(12345, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +187,7 @@ int main(void)
 		cmocka_unit_test(test_status_and_body_differ),
 		cmocka_unit_test(test_expect_and_type),
 		cmocka_unit_test(test_target_overrides),
+		cmocka_unit_test(test_first_delays_fall_in_slots),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
