@@ -75,6 +75,9 @@
 #   RETRY=2 QUIET_WAIT=300 KEEP=DIR (keep configs, logs, status dumps)
 #   NETNS=1 (run in a network namespace of its own; 0: in the host's)
 #   LVSD_NORAW=1 (lvsd without CAP_NET_RAW: its tcp check connects)
+#   KEEPALIVE=1 (lvsd's http check with `http_version: "1.1", keepalive:
+#     true`, and nginx keeping connections open: lvsd probes on one kept
+#     connection per server; HAProxy's http check still closes each one)
 # Ports: BASE..BASE+N-1 for the servers, BASE-2 (lvsd's virtual service)
 # and BASE-1 (HAProxy's frontend), all on 127.0.0.1, must be free.
 # It prints a table; it writes nothing into the source tree.
@@ -97,6 +100,7 @@ NOISE=${NOISE:-25}
 RETRY=${RETRY:-2}
 QUIET_WAIT=${QUIET_WAIT:-300}
 KEEP=${KEEP:-}
+KEEPALIVE=${KEEPALIVE:-0}
 READY_WAIT=60		# seconds for a checker to see every server healthy
 LAST=$((BASE + N - 1))
 VIP_PORT=$((BASE - 2))
@@ -337,6 +341,9 @@ wait_quiet()
 
 NGINX_PID='' NGINX_WORKER=''
 ACCESS=$W/nginx/access.log
+# Without KEEPALIVE nginx closes after each reply, as HAProxy's check wants anyway.
+NGINX_KEEPALIVE='keepalive_timeout 0;'
+[ "$KEEPALIVE" = 1 ] && NGINX_KEEPALIVE='keepalive_timeout 75s; keepalive_requests 1000000;'
 
 # listen_lines FORMAT: one line per port; %d is the port.
 listen_lines() { awk -v lo="$BASE" -v hi="$LAST" -v f="$1" 'BEGIN { for (p = lo; p <= hi; p++) printf f "\n", p }'; }
@@ -374,7 +381,7 @@ start_servers()
 			http {
 			    log_format probe '\$msec \$server_port';
 			    access_log $ACCESS probe buffer=256k flush=1s;
-			    keepalive_timeout 0;
+			    $NGINX_KEEPALIVE
 			    default_type text/plain;
 			    server {
 			        location / { return 200 "ok\n"; }
@@ -430,6 +437,7 @@ start_lvsd()
 	mkdir -p "$d"
 	rm -f "$d/lvsd.sock"
 	[ "$type" = http ] && http=", path: /"
+	[ "$type" = http ] && [ "$KEEPALIVE" = 1 ] && http="$http, http_version: \"1.1\", keepalive: true"
 	{
 		cat <<-EOF
 		global:
@@ -778,6 +786,7 @@ echo "health checks of $N real servers on 127.0.0.1, every 1 s (timeout 1 s, ris
      "lvsd against HAProxy $(haproxy -v | head -n1 | cut -d' ' -f3) (nbthread 1)"
 echo "medians of $REPS runs of ${WINDOW}s, each checker started fresh and warmed up ${WARMUP}s;" \
      "servers: nginx $(nginx -v 2>&1 | cut -d/ -f2), 1 worker; PIN=$PIN; $NCPU CPUs"
+[ "$KEEPALIVE" = 1 ] && echo "KEEPALIVE=1: lvsd's http check keeps its connections (keepalive: true)"
 for type in $TYPES; do
 	echo
 	printf '%-44s' "$type"

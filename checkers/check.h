@@ -153,6 +153,12 @@ struct check_input {
 	const unsigned char *send;	/* CHECK_SEND: the bytes, valid until the next call */
 	size_t send_len;
 	char detail[CHECK_DETAIL_MAX];	/* CHECK_UP / CHECK_DOWN: what was seen */
+	/*
+	 * CHECK_UP: the reply ended exactly at the consumed bytes and the
+	 * connection may carry the next probe's request (http keepalive);
+	 * a transport that cannot keep one ignores it.
+	 */
+	bool keep;
 	const char *phase;		/* CHECK_MORE: what is awaited, as probe.phase */
 };
 

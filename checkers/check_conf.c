@@ -37,6 +37,7 @@ static bool addr_or_none_equal(const struct lvs_addr *a, const struct lvs_addr *
 static bool http_equal(const struct cfg_check *a, const struct cfg_check *b)
 {
 	if (a->method != b->method || a->http_version != b->http_version ||
+	    a->keepalive != b->keepalive ||
 	    !str_equal(a->path, b->path) || !str_equal(a->host, b->host) ||
 	    !str_equal(a->body, b->body) || a->digest_alg != b->digest_alg ||
 	    memcmp(a->digest, b->digest, sizeof(a->digest)) != 0 ||

@@ -11,7 +11,10 @@
  * is consumed, so the transport holds at most one incomplete line. The
  * parser keeps its place in the probe's `step` (0 at each probe's start)
  * and the rest of its per-probe state in the checker's http_state, which
- * serves one probe at a time.
+ * serves one probe at a time. With `keepalive` the request leaves out
+ * "Connection: close", and a good response says the connection may
+ * serve the next probe (check_input.keep) only when its framing ended it
+ * exactly at the last byte received and the server did not ask to close.
  */
 #include "config.h"
 
@@ -67,12 +70,14 @@ struct http_state {
 	char *re_text;
 	const EVP_MD *md;		/* NULL: no digest */
 	const char *md_name;
+	bool keepalive;			/* the configuration's keepalive */
 	EVP_MD_CTX *md_ctx;
 	unsigned char want[EVP_MAX_MD_SIZE];
 	/* the probe's */
 	int code;
 	bool interim;			/* a 1xx reply: the real one follows */
 	bool chunked, has_length;
+	bool persistent;		/* the server lets the connection stay open */
 	uint64_t left;			/* Content-Length or chunk bytes still to come */
 	char *body;			/* kept only for the regex */
 	size_t body_len, body_cap;
@@ -200,6 +205,8 @@ static enum check_verdict http_status_line(struct http_state *h, int *step,
 	h->code = (s[9] - '0') * 100 + (s[10] - '0') * 10 + (s[11] - '0');
 	h->interim = h->code >= 100 && h->code <= 199 && h->code != 101;
 	h->chunked = h->has_length = false;
+	/* HTTP/1.1 and later stay open unless told; 1.0 only with "keep-alive". */
+	h->persistent = s[5] > '1' || (s[5] == '1' && s[7] >= '1');
 	*step = HTTP_HEADERS;
 	if (h->interim)
 		return CHECK_MORE;
@@ -263,6 +270,7 @@ static enum check_verdict http_header(struct http_state *h, int *step,
 				      const unsigned char *s, size_t n, struct check_input *in)
 {
 	static const char cl[] = "content-length:", te[] = "transfer-encoding:";
+	static const char co[] = "connection:";
 
 	if (n == 0)
 		return http_body_start(h, step, in);
@@ -273,6 +281,12 @@ static enum check_verdict http_header(struct http_state *h, int *step,
 	} else if (n >= sizeof(te) - 1 &&
 		   strncasecmp((const char *)s, te, sizeof(te) - 1) == 0) {
 		h->chunked = http_value_has(s + sizeof(te) - 1, n - (sizeof(te) - 1), "chunked");
+	} else if (n >= sizeof(co) - 1 &&
+		   strncasecmp((const char *)s, co, sizeof(co) - 1) == 0) {
+		if (http_value_has(s + sizeof(co) - 1, n - (sizeof(co) - 1), "close"))
+			h->persistent = false;
+		else if (http_value_has(s + sizeof(co) - 1, n - (sizeof(co) - 1), "keep-alive"))
+			h->persistent = true;
 	}
 	return CHECK_MORE;
 }
@@ -381,7 +395,7 @@ static void http_reset(struct http_state *h)
 	}
 	h->body_len = 0;
 	h->code = 0;
-	h->interim = h->chunked = h->has_length = false;
+	h->interim = h->chunked = h->has_length = h->persistent = false;
 	h->left = 0;
 	if (h->md)
 		EVP_DigestInit_ex(h->md_ctx, h->md, NULL);
@@ -410,6 +424,13 @@ static enum check_verdict http_judge(void *state, int *step, struct check_input 
 		pos += r.used;
 	} while (r.verdict == CHECK_MORE && (r.used > 0 || *step != before));
 	in->consume = pos;
+	/*
+	 * The connection may serve the next probe only if this response's
+	 * end is known from its framing (not from the server's close) and
+	 * nothing follows it: one response per probe, never a stray one.
+	 */
+	in->keep = r.verdict == CHECK_UP && h->keepalive && h->persistent &&
+		   *step != HTTP_BODY_CLOSE && pos == in->len && !in->eof;
 	if (r.verdict == CHECK_MORE)
 		in->phase = http_phases[*step];
 	return r.verdict;
@@ -437,10 +458,13 @@ static int http_build_request(struct http_state *h, const struct cfg_check *conf
 			      const struct lvs_addr *target)
 {
 	static const char fmt[] = "%s %s HTTP/%s\r\nHost: %s\r\nUser-Agent: lvsd-check\r\n"
-				  "Connection: close\r\n\r\n";
+				  "%s\r\n";
 	const char *method = conf->method == CFG_HTTP_HEAD ? "HEAD" : "GET";
 	const char *path = conf->path ? conf->path : "/";
 	const char *version = conf->http_version == CFG_HTTP_11 ? "1.1" : "1.0";
+	/* HTTP/1.1 stays open by default; 1.0 must ask. */
+	const char *conn = !conf->keepalive ? "Connection: close\r\n"
+			   : conf->http_version == CFG_HTTP_11 ? "" : "Connection: keep-alive\r\n";
 	size_t hlen = (conf->host ? strlen(conf->host) : 0) + ADDR_STRLEN + 8;
 	char *host = malloc(hlen);
 	int n;
@@ -448,12 +472,12 @@ static int http_build_request(struct http_state *h, const struct cfg_check *conf
 	if (!host)
 		return -1;
 	http_host(conf, target, host, hlen);
-	n = snprintf(NULL, 0, fmt, method, path, version, host);
+	n = snprintf(NULL, 0, fmt, method, path, version, host, conn);
 	if (n < 0 || !(h->request = malloc((size_t)n + 1))) {
 		free(host);
 		return -1;
 	}
-	snprintf(h->request, (size_t)n + 1, fmt, method, path, version, host);
+	snprintf(h->request, (size_t)n + 1, fmt, method, path, version, host, conn);
 	h->request_len = (size_t)n;
 	free(host);
 	return 0;
@@ -480,6 +504,7 @@ static int http_copy_conf(struct http_state *h, const struct cfg_check *conf, ch
 			  size_t errlen)
 {
 	h->head = conf->method == CFG_HTTP_HEAD;
+	h->keepalive = conf->keepalive;
 	if (conf->n_status) {
 		if (!(h->status = malloc(conf->n_status * sizeof(*h->status))))
 			goto nomem;

@@ -26,6 +26,15 @@
  * checks a second would hold 600,000). A tcp check therefore means:
  * the server's kernel answered our SYN with a SYN-ACK within the
  * timeout.
+ *
+ * With `keepalive` (http only) a probe whose judge saw one whole,
+ * exactly framed response and said the connection may stay keeps it,
+ * still registered, for the checker's next probe, which sends its
+ * request on it. The server may have closed it meanwhile: that shows as
+ * bytes or an EOF before the request goes (a peek), or as an EOF or a
+ * reset before the first byte of the reply; either way the probe opens
+ * a new connection within its deadline, as an idle connection closed by
+ * its server is no failure.
  */
 #include "config.h"
 
@@ -64,6 +73,10 @@ struct tcp_run {
 	unsigned char *in;		/* reply bytes the judge has not consumed */
 	size_t in_len, in_cap;
 	struct syn_probe syn;		/* a bare tcp check, as a SYN probe (check_syn.c) */
+	/* http keepalive: the connection outlives its probe and serves the next. */
+	bool idle;			/* kept between probes: events are ignored */
+	bool reused;			/* this probe's request went on a kept connection */
+	size_t got;			/* reply bytes this probe has read */
 };
 
 int check_tcp_connect(const struct lvs_addr *target, bool we_speak_first, int *connect_err,
@@ -111,6 +124,24 @@ static void tcp_reset(struct tcp_run *run)
 	run->out_len = run->out_off = run->in_len = run->in_cap = 0;
 	run->connected = false;
 	run->connect_err = 0;
+	run->idle = run->reused = false;
+}
+
+/*
+ * The judge has seen one whole response and nothing more: the socket,
+ * still connected and watched, waits for the next probe (tcp_reuse()).
+ */
+static void tcp_end_keep(struct tcp_run *run, const char *detail)
+{
+	struct check_probe *p = run->p;
+
+	free(run->out);
+	run->out = NULL;
+	run->out_len = run->out_off = run->in_len = 0;
+	run->idle = true;
+	run->reused = false;
+	p->run = NULL;
+	check_probe_end(p, true, detail);
 }
 
 static void tcp_end(struct tcp_run *run, bool up, const char *detail)
@@ -248,6 +279,10 @@ static int tcp_judge(struct tcp_run *run, const unsigned char *chunk, size_t n, 
 	ci.len = len;
 	ci.eof = eof;
 	v = p->proto->judge(p->proto_state, &p->step, &ci);
+	if (v == CHECK_UP && ci.keep && ci.consume == len) {
+		tcp_end_keep(run, ci.detail);
+		return 0;
+	}
 	if (v == CHECK_UP || v == CHECK_DOWN) {
 		tcp_end(run, v == CHECK_UP, ci.detail);
 		return 0;
@@ -274,6 +309,24 @@ static int tcp_judge(struct tcp_run *run, const unsigned char *chunk, size_t n, 
 	return 1;
 }
 
+static int tcp_open(struct tcp_run *run, char *why, size_t whylen);
+
+/*
+ * A kept connection closed or reset by the server before any byte of
+ * the reply: it had gone idle, which is no failure; the probe goes on,
+ * within its deadline, on a new connection.
+ */
+static void tcp_reopen(struct tcp_run *run)
+{
+	struct check_probe *p = run->p;
+	char why[CHECK_DETAIL_MAX];
+
+	tcp_reset(run);
+	p->run = NULL;
+	if (tcp_open(run, why, sizeof(why)) < 0)
+		check_probe_end(p, false, why);
+}
+
 /* Read until the socket is empty (edge-triggered: nothing else will say so). */
 static void tcp_read(struct tcp_run *run)
 {
@@ -286,6 +339,11 @@ static void tcp_read(struct tcp_run *run)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
+		if (n <= 0 && run->reused && run->got == 0) {
+			tcp_reopen(run);
+			return;
+		}
+		run->got += n > 0 ? (size_t)n : 0;
 		if (n < 0) {
 			tcp_endf(run, false, "read failed: %s", strerror(errno));
 			return;
@@ -336,6 +394,8 @@ static void tcp_on_io(evutil_socket_t fd, short what, void *arg)
 	int err;
 
 	(void)fd;
+	if (run->idle)
+		return;	/* a kept connection between probes: the next probe looks at it */
 	if (!run->connected) {
 		err = tcp_connect_result(run, what);
 		if (err == ECONNREFUSED) {
@@ -385,25 +445,46 @@ static short tcp_send_early(struct tcp_run *run, const unsigned char *req, size_
 	return tcp_queue(run, req + n, len - (size_t)n) < 0 ? 0 : EV_READ | EV_WRITE;
 }
 
-static int tcp_start(struct check_probe *p, char *why, size_t whylen)
+/*
+ * The next probe on a kept connection: 0 when its request is out, -1
+ * when the connection was given up (reset) and a new one must be made.
+ * Anything to read already (stray bytes, the server's close, an error)
+ * or a request the socket does not take whole gives it up, so that the
+ * judge sees only the reply to this probe's request.
+ */
+static int tcp_reuse(struct tcp_run *run, const unsigned char *req, size_t len)
 {
-	struct tcp_run *run = p->transport_state;
+	unsigned char b;
+	ssize_t n = recv(run->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	run->idle = false;
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && len) {
+		do
+			n = send(run->fd, req, len, MSG_NOSIGNAL);
+		while (n < 0 && errno == EINTR);
+		if (n >= 0 && (size_t)n == len) {
+			run->reused = true;
+			run->p->phase = phase_waiting;
+			return 0;
+		}
+	}
+	tcp_reset(run);
+	return -1;
+}
+
+/* A new connection for the probe run->p, its request sent at once if it can be. */
+static int tcp_open(struct tcp_run *run, char *why, size_t whylen)
+{
+	struct check_probe *p = run->p;
 	const unsigned char *req = NULL;
 	size_t len = 0;
 	bool first = !p->proto;
 	short events = EV_READ | EV_WRITE;
 
-	if (!p->proto) {
-		int begun = check_syn_start(p->env->syn, &run->syn, p, why, whylen);
-
-		if (begun)
-			return begun > 0 ? 0 : -1;
-	}
 	if (p->proto && p->proto->request) {
 		p->proto->request(p->proto_state, &req, &len);
 		first = len > 0;
 	}
-	run->p = p;
 	run->fd = check_tcp_connect(&p->target, first, &run->connect_err, why, whylen);
 	if (run->fd < 0)
 		return -1;
@@ -428,6 +509,32 @@ static int tcp_start(struct check_probe *p, char *why, size_t whylen)
 		return -1;
 	}
 	return 0;
+}
+
+static int tcp_start(struct check_probe *p, char *why, size_t whylen)
+{
+	struct tcp_run *run = p->transport_state;
+
+	if (!p->proto) {
+		int begun = check_syn_start(p->env->syn, &run->syn, p, why, whylen);
+
+		if (begun)
+			return begun > 0 ? 0 : -1;
+	}
+	run->p = p;
+	run->got = 0;
+	if (run->idle) {
+		const unsigned char *req = NULL;
+		size_t len = 0;
+
+		if (p->proto && p->proto->request)
+			p->proto->request(p->proto_state, &req, &len);
+		if (tcp_reuse(run, req, len) == 0) {
+			p->run = run;
+			return 0;
+		}
+	}
+	return tcp_open(run, why, whylen);
 }
 
 static void tcp_cancel(struct check_probe *p)

@@ -78,6 +78,7 @@ struct cfg_check {
 	/* http / https */
 	enum cfg_http_method method;
 	enum cfg_http_version http_version;
+	bool keepalive;			/* http: keep the connection for the next probe */
 	const char *path, *host;
 	struct cfg_status_range *status;
 	size_t n_status;

@@ -204,6 +204,7 @@ static const struct cfg_field check_fields[] = {
 	F_CUSTOM(struct cfg_check, "qtype", qtype, cfg_value_qtype),
 	F_ADDR(struct cfg_check, "answer", answer, ADDR_PORT_NONE),
 	F_STR(struct cfg_check, "helo", helo),
+	F_BOOL(struct cfg_check, "keepalive", keepalive),
 };
 
 /* Which check types each key of check_fields applies to, in table order. */
@@ -220,6 +221,7 @@ static const unsigned check_applies[] = {
 	T(SCRIPT),
 	T(DNS), T(DNS), T(DNS),
 	T(SMTP),
+	T(HTTP),	/* keepalive: the tls transport opens a connection per probe */
 };
 _Static_assert(N(check_applies) == N(check_fields),
 	       "every check key says which types it applies to");

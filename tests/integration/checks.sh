@@ -141,6 +141,7 @@ srv rs2 TLS2_PID --id rs2 --cert "$T/tls/good.pem" --key "$T/tls/key.pem" \
 srv rs3 FLAP_PID --id rs3 --flap 250 --http 0.0.0.0:8000
 srv rs4 CUT_PID --id rs4 --echo 0.0.0.0:8088
 srv rs2 SINK_PID --id rs2 --tcp-sink 0.0.0.0:8090
+srv rs2 KA_PID --id rs2 --http 0.0.0.0:8000
 for n in 1 2 3 4; do
 	srv "rs$n" "WEB${n}_PID" --id "rs$n" --http 0.0.0.0:80
 done
@@ -336,6 +337,8 @@ steady udp-sink false "$RS1:5353" '^fail: timeout after 0\.3s waiting for a repl
 	'type: dns, name: www.lab'
 steady script-uid false "$RS1:8000" "^fail: exit 2: uid=65534 args=$RS1 8000\$" \
 	"type: script, script: $PUB/check-uid"
+steady http-keepalive true "$RS2:8000" '^ok: 200 in ' \
+	'type: http, path: /health, http_version: "1.1", keepalive: true'
 # A listener that never accepts: a tcp check is its kernel's SYN-ACK alone.
 steady tcp-sink true "$RS2:8090" '^ok: connected in ' 'type: tcp'
 # Flaps every 250 ms under a 200 ms schedule: never three alike in a row.
@@ -458,6 +461,15 @@ for k in "${STEADY[@]}"; do
 	DIAG_CMD="rs $k ${K_REAL[$k]} healthy last_check" \
 		eventually 3 "$k: healthy ${S_WANT[$k]}, last check /${S_LAST[$k]}/" steady_ok "$k"
 done
+
+# keepalive: the server sees one connection, the same (its peer port
+# unchanged), while the checker's probes go on for two seconds.
+ka_conn() { lab_exec rs2 ss -Htn state established "( sport = :8000 )" | awk '{ print $4 }'; }
+ka_c0=$(ka_conn) ka_p0=$(rs http-keepalive "$RS2:8000" check_probes)
+sleep 2
+ka_c1=$(ka_conn) ka_p1=$(rs http-keepalive "$RS2:8000" check_probes)
+is "$(grep -c . <<<"$ka_c0") $ka_c1 $((ka_p1 - ka_p0 >= 3))" "1 $ka_c0 1" \
+	"http-keepalive: one connection ($ka_c0) for $((ka_p1 - ka_p0)) probes in 2 s"
 
 # A tcp check holds the handshake's last ACK back and resets the
 # connection on the SYN-ACK, so the server's kernel never completes it:

@@ -265,6 +265,18 @@ static void test_check_inheritance_rules(void **state)
 		 "        check: {type: tcp, path: /x}\n", 6, 28,
 		 "virtual_services[0].real_servers[0].check.path: does not apply "
 		 "to a tcp check");
+	/* keepalive is for plain http: the tls transport connects for each probe. */
+	cfg = load_ok("virtual_services:\n"
+		      "  - address: 10.0.0.1:80\n"
+		      "    check: {type: http, keepalive: true}\n"
+		      "    real_servers: [{address: 10.0.0.2:80}]\n");
+	assert_true(cfg->services[0].real_servers[0].check.keepalive);
+	cfg_free(cfg);
+	load_bad("virtual_services:\n"
+		 "  - address: 10.0.0.1:80\n"
+		 "    check: {type: https, keepalive: true}\n"
+		 "    real_servers: [{address: 10.0.0.2:80}]\n", 3, 26,
+		 "virtual_services[0].check.keepalive: does not apply to a https check");
 	/* A fresh type must bring what it needs. */
 	load_bad("virtual_services:\n"
 		 "  - address: 10.0.0.1:80\n"

@@ -197,6 +197,80 @@ static void test_request_variants(void **state)
 			    "User-Agent: lvsd-check\r\nConnection: close\r\n\r\n");
 }
 
+/* keepalive: HTTP/1.1 asks nothing (it is its default), 1.0 asks for it. */
+static void test_request_keepalive(void **state)
+{
+	struct cfg_check c = http_conf();
+	char buf[512];
+
+	(void)state;
+	c.keepalive = true;
+	c.http_version = CFG_HTTP_11;
+	assert_string_equal(request_of(&c, "10.0.0.21:80", buf, sizeof(buf)),
+			    "GET / HTTP/1.1\r\nHost: 10.0.0.21\r\nUser-Agent: lvsd-check\r\n\r\n");
+	c.http_version = CFG_HTTP_10;
+	assert_string_equal(request_of(&c, "10.0.0.21:80", buf, sizeof(buf)),
+			    "GET / HTTP/1.0\r\nHost: 10.0.0.21\r\nUser-Agent: lvsd-check\r\n"
+			    "Connection: keep-alive\r\n\r\n");
+}
+
+/* One reply judged whole (eof: then the server's close): the verdict, and in->keep. */
+static enum check_verdict judge_keep(const struct cfg_check *c, const char *reply, bool eof,
+				     bool *keep)
+{
+	void *state = prepare(c, "10.0.0.21:80");
+	struct check_input in = { 0 };
+	int step = 0;
+	enum check_verdict v;
+
+	in.data = (const unsigned char *)reply;
+	in.len = strlen(reply);
+	in.eof = eof;
+	v = check_http_proto.judge(state, &step, &in);
+	*keep = in.keep;
+	check_http_proto.release(state);
+	return v;
+}
+
+/* The connection is kept only after a whole, exactly framed reply that allows it. */
+static void test_keep_only_when_framed(void **state)
+{
+	static const struct {
+		const char *reply;
+		bool eof, keep;
+	} cases[] = {
+		{ "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false, true },
+		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+		  false, true },
+		{ "HTTP/1.1 204 No Content\r\n\r\n", false, true },
+		{ "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\nok",
+		  false, true },
+		{ "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok", false,
+		  false },
+		{ "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", false, false },
+		{ "HTTP/1.1 200 OK\r\n\r\nok", true, false },	/* ended by the close */
+		/* bytes after the reply: never taken for the next probe's */
+		{ "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n", false,
+		  false },
+	};
+	struct cfg_check c = http_conf();
+	bool keep;
+
+	(void)state;
+	c.keepalive = true;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(judge_keep(&c, cases[i].reply, cases[i].eof, &keep), CHECK_UP);
+		if (keep != cases[i].keep)
+			fail_msg("case %zu: keep %d, wanted %d", i, keep, cases[i].keep);
+	}
+	assert_int_equal(judge_keep(&c, "HTTP/1.1 503 No\r\nContent-Length: 0\r\n\r\n", false,
+				    &keep), CHECK_DOWN);
+	assert_false(keep);
+	c.keepalive = false;
+	assert_int_equal(judge_keep(&c, cases[0].reply, false, &keep), CHECK_UP);
+	assert_false(keep);
+}
+
 static void test_status_ranges(void **state)
 {
 	struct cfg_status_range r[] = { { 200, 299 }, { 302, 302 } };
@@ -416,6 +490,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_request_defaults_from_yaml),
 		cmocka_unit_test(test_request_variants),
+		cmocka_unit_test(test_request_keepalive),
+		cmocka_unit_test(test_keep_only_when_framed),
 		cmocka_unit_test(test_status_ranges),
 		cmocka_unit_test(test_status_decides_at_once),
 		cmocka_unit_test(test_content_length_body),

@@ -301,6 +301,114 @@ static void test_http_reply_too_large(void **state)
 	assert_string_equal(f->last, "fail: reply too large");
 }
 
+/* ---- http keepalive ----------------------------------------------------------- */
+
+/* Start f->c on f->conf toward f->srv and run it until k probes have ended (5 s at most). */
+static void run_probes(struct fx *f, uint64_t k)
+{
+	uint64_t end = now_ms() + 5000;
+	char addr[64], err[256] = "";
+
+	if (!f->c) {
+		snprintf(addr, sizeof(addr), "127.0.0.1:%u", tsrv_port(f->srv));
+		f->c = start_at(f, &f->conf, addr, err, sizeof(err));
+		if (!f->c)
+			fail_msg("checker_new: %s", err);
+	}
+	/* Probes run one after another: the (k+1)th begun, the kth has ended. */
+	while (checker_probes(f->c) <= k && now_ms() < end)
+		run_for(f, 5);
+	if (checker_probes(f->c) <= k)
+		fail_msg("only %llu probes in 5 s", (unsigned long long)checker_probes(f->c));
+}
+
+static void keepalive_conf(struct fx *f)
+{
+	f->conf = conf_of(CHECK_HTTP);
+	f->conf.http_version = CFG_HTTP_11;
+	f->conf.keepalive = true;
+	f->conf.interval = 50;
+}
+
+/* Every probe passed: the checker never changed state. */
+static void assert_all_ok(struct fx *f)
+{
+	assert_true(checker_is_up(f->c));
+	assert_string_equal(checker_reason(f->c), "");
+	assert_prefix(checker_last(f->c), "ok: 200 in ");
+}
+
+static void test_keepalive_one_connection(void **state)
+{
+	struct fx *f = *state;
+
+	keepalive_conf(f);
+	f->conf.body = "^ok$";
+	serve(f, TSRV_KEEP, OK_200, NULL);
+	run_probes(f, 4);
+	assert_all_ok(f);
+	assert_int_equal(tsrv_accepted(f->srv), 1);
+}
+
+/* The server closes the idle connection between probes: no failure, a new connection. */
+static void test_keepalive_server_closes_idle(void **state)
+{
+	struct fx *f = *state;
+
+	keepalive_conf(f);
+	serve(f, TSRV_KEEP, OK_200, NULL);
+	run_probes(f, 2);
+	run_for(f, 10);	/* most likely between probes now (if not, the reply's wait sees it) */
+	tsrv_close_all(f->srv);
+	run_probes(f, 4);
+	assert_all_ok(f);
+	assert_int_equal(tsrv_accepted(f->srv), 2);
+}
+
+/* Four probes of a keepalive check against such a server: all pass, each on a new connection. */
+static void assert_new_connection_each_probe(struct fx *f, enum tsrv_kind kind, const char *reply)
+{
+	keepalive_conf(f);
+	serve(f, kind, reply, NULL);
+	run_probes(f, 4);
+	assert_all_ok(f);
+	assert_true(tsrv_accepted(f->srv) >= 4);
+}
+
+/* The server closes the kept connection on the next request: the probe reconnects. */
+static void test_keepalive_closed_on_request(void **state)
+{
+	assert_new_connection_each_probe(*state, TSRV_KEEP_ONCE, OK_200);
+}
+
+/* "Connection: close" from a server that would keep it open: a new connection each probe. */
+static void test_keepalive_refused_by_server(void **state)
+{
+	assert_new_connection_each_probe(*state, TSRV_KEEP, "HTTP/1.1 200 OK\r\nConnection: close\r\n"
+					 "Content-Length: 2\r\n\r\nok");
+}
+
+/* Bytes after the reply are never the next probe's reply: the connection goes. */
+static void test_keepalive_extra_bytes(void **state)
+{
+	assert_new_connection_each_probe(*state, TSRV_KEEP,
+					 OK_200 "HTTP/1.1 503 Stale\r\nContent-Length: 0\r\n\r\n");
+}
+
+/* A failure reads as without keepalive, and ends the connection. */
+static void test_keepalive_503(void **state)
+{
+	struct fx *f = *state;
+
+	keepalive_conf(f);
+	serve(f, TSRV_KEEP, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n",
+	      NULL);
+	run_probes(f, 3);
+	assert_string_equal(checker_last(f->c), "fail: http status 503");
+	assert_false(checker_is_up(f->c));
+	assert_true(tsrv_accepted(f->srv) >= 3);
+}
+
 /* ---- tls ---------------------------------------------------------------------- */
 
 static void https_conf(struct fx *f, bool verify, const char *host)
@@ -566,6 +674,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_http_closed_after_headers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_black_hole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_reply_too_large, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keepalive_one_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keepalive_server_closes_idle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keepalive_closed_on_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keepalive_refused_by_server, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keepalive_extra_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keepalive_503, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls_valid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls_valid_by_ip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls_expired, setup, teardown),

@@ -30,6 +30,7 @@ struct tsrv_conn {
 	struct event *drip;
 	size_t sent;
 	bool answering;
+	unsigned answered;		/* TSRV_KEEP*: requests answered */
 	struct tsrv_conn *next;
 };
 
@@ -85,12 +86,30 @@ static void conn_answer(struct tsrv_conn *c)
 	}
 }
 
+/* A keepalive server: one reply per request, the connection left open. */
+static void conn_keep(struct tsrv_conn *c, struct evbuffer *in, struct evbuffer_ptr end)
+{
+	if (end.pos < 0)
+		return;
+	evbuffer_drain(in, evbuffer_get_length(in));
+	if (c->srv->kind == TSRV_KEEP_ONCE && c->answered) {
+		conn_free(c);
+		return;
+	}
+	c->answered++;
+	bufferevent_write(c->bev, c->srv->reply, c->srv->reply_len);
+}
+
 static void conn_on_read(struct bufferevent *bev, void *arg)
 {
 	struct tsrv_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct evbuffer_ptr end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
 
+	if (c->srv->kind == TSRV_KEEP || c->srv->kind == TSRV_KEEP_ONCE) {
+		conn_keep(c, in, end);
+		return;
+	}
 	bool to_answer = c->srv->kind != TSRV_SILENT && !c->answering;
 
 	if (to_answer && end.pos < 0)
@@ -193,12 +212,17 @@ unsigned tsrv_accepted(const struct tsrv *s)
 	return s->accepted;
 }
 
+void tsrv_close_all(struct tsrv *s)
+{
+	while (s->conns)
+		conn_free(s->conns);
+}
+
 void tsrv_free(struct tsrv *s)
 {
 	if (!s)
 		return;
-	while (s->conns)
-		conn_free(s->conns);
+	tsrv_close_all(s);
 	if (s->lis)
 		evconnlistener_free(s->lis);
 	free(s);

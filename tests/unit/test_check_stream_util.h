@@ -22,6 +22,8 @@ enum tsrv_kind {
 	TSRV_REPLY,	/* after the request's headers: the reply, then close */
 	TSRV_DRIP,	/* after the request's headers: the reply, a byte every 100ms */
 	TSRV_SILENT,	/* read and never answer */
+	TSRV_KEEP,	/* the reply to each request; the connection stays open */
+	TSRV_KEEP_ONCE,	/* the reply to a connection's first request; closes on its second */
 };
 
 struct tsrv;
@@ -36,6 +38,8 @@ struct tsrv *tsrv_new(struct event_base *base, bool v6, enum tsrv_kind kind, con
 uint16_t tsrv_port(const struct tsrv *s);
 /* Connections accepted so far. */
 unsigned tsrv_accepted(const struct tsrv *s);
+/* Close every connection it holds, as a server dropping idle ones does. */
+void tsrv_close_all(struct tsrv *s);
 void tsrv_free(struct tsrv *s);
 
 enum tpki_cert {
