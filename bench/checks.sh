@@ -179,6 +179,10 @@ NOFILE=$(ulimit -n)
 [ "$NOFILE" = unlimited ] && NOFILE=$((N + 20000))
 [ "$NOFILE" -ge $((N + 8000)) ] ||
 	die "the file limit ($NOFILE) is too low for N=$N (nginx: N listeners; HAProxy: maxconn 4000); raise it (ulimit -Hn) or lower N"
+# With KEEPALIVE the one nginx worker also holds lvsd's N open connections;
+# short of descriptors it would close idle ones, and lvsd would reconnect.
+[ "$KEEPALIVE" != 1 ] || [ "$NOFILE" -ge $((2 * N + 200)) ] ||
+	die "KEEPALIVE=1 with N=$N needs $((2 * N + 200)) descriptors for nginx (N listeners, N kept connections); the limit is $NOFILE: lower N (e.g. N=$(((NOFILE - 200) / 2)))"
 
 W=$(mktemp -d /tmp/lvsd-checks.XXXXXX) || die "mktemp failed"
 cd "$W" || die "cannot enter $W"
