@@ -39,6 +39,10 @@ struct fx {
 	struct cfg_check conf;
 	struct tsrv *srv;
 	struct checker *c;
+	/* Tests with several checkers: here, so teardown frees them if one fails. */
+	struct cfg_check more_conf[3];
+	struct checker *more[3];
+	struct tsrv *more_srv[3];
 	unsigned changes;		/* on_change calls */
 	char last[CHECK_DETAIL_MAX + 48];
 };
@@ -170,6 +174,10 @@ static int teardown(void **state)
 
 	checker_free(f->c);
 	tsrv_free(f->srv);
+	for (int i = 0; i < 3; i++) {
+		checker_free(f->more[i]);
+		tsrv_free(f->more_srv[i]);
+	}
 	/* libevent finalizes freed bufferevents from the loop. */
 	event_base_loop(f->base, EVLOOP_NONBLOCK);
 	event_base_free(f->base);
@@ -519,27 +527,29 @@ static void test_tls_missing_ca(void **state)
 static void test_many_probes(void **state)
 {
 	struct fx *f = *state;
-	struct cfg_check fast = conf_of(CHECK_HTTP), silent = conf_of(CHECK_HTTP);
-	struct cfg_check tls = conf_of(CHECK_HTTPS);
-	struct tsrv *ok = tsrv_new(f->base, false, TSRV_REPLY, OK_200, strlen(OK_200), NULL);
-	struct tsrv *hole = tsrv_new(f->base, false, TSRV_SILENT, NULL, 0, NULL);
-	struct tsrv *tok = tsrv_new(f->base, false, TSRV_REPLY, OK_200, strlen(OK_200),
-				    f->pki->server[TPKI_VALID]);
-	struct checker *c[3];
-	char addr[3][64], err[256];
+	struct cfg_check *fast = &f->more_conf[0], *silent = &f->more_conf[1];
+	struct cfg_check *tls = &f->more_conf[2];
+	struct checker **c = f->more;
+	struct tsrv **srv = f->more_srv;
+	char addr[64], err[256];
 
-	assert_true(ok && hole && tok);
-	fast.interval = 2;
-	silent.interval = 3;
-	silent.timeout = 2;
-	tls.interval = 4;
-	snprintf(addr[0], sizeof(addr[0]), "127.0.0.1:%u", tsrv_port(ok));
-	snprintf(addr[1], sizeof(addr[1]), "127.0.0.1:%u", tsrv_port(hole));
-	snprintf(addr[2], sizeof(addr[2]), "127.0.0.1:%u", tsrv_port(tok));
-	c[0] = start_at(f, &fast, addr[0], err, sizeof(err));
-	c[1] = start_at(f, &silent, addr[1], err, sizeof(err));
-	c[2] = start_at(f, &tls, addr[2], err, sizeof(err));
-	assert_true(c[0] && c[1] && c[2]);
+	srv[0] = tsrv_new(f->base, false, TSRV_REPLY, OK_200, strlen(OK_200), NULL);
+	srv[1] = tsrv_new(f->base, false, TSRV_SILENT, NULL, 0, NULL);
+	srv[2] = tsrv_new(f->base, false, TSRV_REPLY, OK_200, strlen(OK_200),
+			  f->pki->server[TPKI_VALID]);
+	assert_true(srv[0] && srv[1] && srv[2]);
+	*fast = conf_of(CHECK_HTTP);
+	*silent = conf_of(CHECK_HTTP);
+	*tls = conf_of(CHECK_HTTPS);
+	fast->interval = 2;
+	silent->interval = 3;
+	silent->timeout = 2;
+	tls->interval = 4;
+	for (int i = 0; i < 3; i++) {
+		snprintf(addr, sizeof(addr), "127.0.0.1:%u", tsrv_port(srv[i]));
+		c[i] = start_at(f, &f->more_conf[i], addr, err, sizeof(err));
+		assert_non_null(c[i]);
+	}
 	for (uint64_t end = now_ms() + 1500; now_ms() < end;)
 		run_for(f, 50);
 	assert_true(checker_probes(c[0]) >= 100);
@@ -552,11 +562,7 @@ static void test_many_probes(void **state)
 	assert_prefix(checker_last(c[1]), "fail: timeout after ");
 	assert_true(checker_is_up(c[2]));
 	assert_string_equal(checker_reason(c[2]), "");
-	for (int i = 0; i < 3; i++)
-		checker_free(c[i]);	/* some mid-probe */
-	tsrv_free(ok);
-	tsrv_free(hole);
-	tsrv_free(tok);
+	/* Freed by teardown, some of them mid-probe. */
 }
 
 /* A listener on 127.0.0.1 that the test never serves; its port in *port. */
