@@ -1,9 +1,12 @@
 /*
- * arena.c - chunks of at least 16 KiB, carved from the front; large
- * requests get a chunk of their own so that nothing big is wasted.
+ * arena.c - chunks carved from the front; large requests get a chunk of
+ * their own so that nothing big is wasted. Chunks start at 1 KiB and
+ * double up to 16 KiB: a configuration keeps one arena per virtual
+ * service, and most services need a few KiB.
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +14,7 @@
 #include "arena.h"
 
 #define ARENA_CHUNK 16384
+#define ARENA_FIRST_CHUNK 1024
 #define ARENA_ALIGN 16
 
 struct arena_chunk {
@@ -22,6 +26,7 @@ struct arena_chunk {
 void arena_init(struct arena *a)
 {
 	a->head = NULL;
+	a->next_chunk = ARENA_FIRST_CHUNK;
 }
 
 void *arena_alloc(struct arena *a, size_t size)
@@ -33,7 +38,9 @@ void *arena_alloc(struct arena *a, size_t size)
 	if (need < size)
 		return NULL;	/* overflow */
 	if (!c || c->size - c->used < need) {
-		size_t cap = need > ARENA_CHUNK ? need : ARENA_CHUNK;
+		/* A request as big as half an ordinary chunk gets its own. */
+		bool own = need > a->next_chunk / 2;
+		size_t cap = own ? need : a->next_chunk;
 
 		if (cap > SIZE_MAX - sizeof(*c))
 			return NULL;
@@ -42,13 +49,15 @@ void *arena_alloc(struct arena *a, size_t size)
 			return NULL;
 		c->used = 0;
 		c->size = cap;
-		/* A big block goes behind the head so the head's room is not lost. */
-		if (need > ARENA_CHUNK / 2 && a->head) {
+		/* It goes behind the head so the head's room is not lost. */
+		if (own && a->head) {
 			c->next = a->head->next;
 			a->head->next = c;
 		} else {
 			c->next = a->head;
 			a->head = c;
+			if (a->next_chunk < ARENA_CHUNK)
+				a->next_chunk *= 2;
 		}
 	}
 	p = c->data + c->used;

@@ -14,6 +14,7 @@ struct arena_chunk;
 
 struct arena {
 	struct arena_chunk *head;
+	size_t next_chunk;	/* size of the next ordinary chunk */
 };
 
 void arena_init(struct arena *a);

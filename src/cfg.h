@@ -4,7 +4,9 @@
  * A `struct cfg` is a value: the whole YAML file parsed, typed and
  * validated. The daemon never edits one; a reload builds a new one and
  * swaps it in only if it has no error. Everything a cfg points to lives in
- * its arena and goes away with cfg_free(). Every key of DESIGN.md's
+ * its arena, or for a virtual service in that service's pool, which the
+ * next cfg may share when the service's text did not change (cfg_incr.c);
+ * cfg_free() drops both. Every key of DESIGN.md's
  * configuration contract has a field here; `cfg_schema.c` says which key
  * fills which field, `cfg_parse.c` walks the YAML tree by those tables,
  * and `cfg_validate.c` checks what spans objects (duplicates, references).
@@ -123,8 +125,20 @@ struct cfg_persistence {
 	uint8_t netmask_len;		/* of netmask; full length when none */
 };
 
+/*
+ * The memory of one virtual service: its strings, real servers and
+ * checks. Counted by reference so that a reload which finds a service's
+ * text unchanged hands the same object to the next configuration instead
+ * of reading it again.
+ */
+struct cfg_pool {
+	unsigned refs;
+	struct arena arena;
+};
+
 struct cfg_service {
 	uint64_t set;
+	struct cfg_pool *pool;		/* holds everything this service points to */
 	const char *name;
 	struct lvs_addr address;	/* af 0 for a fwmark service */
 	uint32_t fwmark;		/* 0 for an address service */
@@ -236,9 +250,11 @@ struct cfg_global {
 	struct cfg_lvs_sync lvs_sync;
 };
 
+struct cfg_source;
+
 struct cfg {
 	uint64_t set;
-	struct arena arena;
+	struct arena arena;		/* all but the services' own memory */
 	const char *file;
 	struct cfg_global global;
 	struct cfg_vrrp *vrrp;
@@ -247,6 +263,9 @@ struct cfg {
 	size_t n_sync_groups;
 	struct cfg_service *services;
 	size_t n_services;
+	/* The text this was read from and where each service lies in it,
+	 * for the next reload (cfg_source.h); NULL when none is kept. */
+	struct cfg_source *source;
 };
 
 /* One problem found in a file. */
@@ -262,6 +281,9 @@ struct cfg_diag {
 	/* What the load cost, in ms, for the reload's debug log: reading the
 	 * file, libyaml, the schema walk, cross-object validation. */
 	double ms_read, ms_yaml, ms_walk, ms_validate;
+	/* Of the virtual services loaded: how many were parsed, and how many
+	 * an incremental reload shared with the configuration before. */
+	size_t services_parsed, services_reused;
 };
 
 /*
@@ -274,6 +296,22 @@ struct cfg *cfg_load_file(const char *path, struct cfg_diag *diag);
 struct cfg *cfg_load_buffer(const char *name, const char *buf, size_t len,
 			    struct cfg_diag *diag);
 void cfg_free(struct cfg *cfg);
+
+/*
+ * Load `path` again after `prev` (may be NULL). The result is the one
+ * cfg_load_file would give, but when the edit since prev touched only
+ * some virtual services, only those are parsed and the others are shared
+ * with prev by reference (cfg_incr.c). Errors are always those of a
+ * whole-file load.
+ */
+struct cfg *cfg_reload_file(const char *path, const struct cfg *prev,
+			    struct cfg_diag *diag);
+struct cfg *cfg_reload_buffer(const char *name, const char *buf, size_t len,
+			      const struct cfg *prev, struct cfg_diag *diag);
+
+/* Take one more reference on a service's pool; drop one (frees at 0). */
+void cfg_pool_ref(struct cfg_pool *pool);
+void cfg_pool_unref(struct cfg_pool *pool);
 
 void cfg_diag_init(struct cfg_diag *diag, const char *file);
 void cfg_diag_free(struct cfg_diag *diag);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cfg_parse.h"
+#include "cfg_source.h"
 #include "log.h"
 
 #define CFG_MAX_FILE (16u << 20)
@@ -113,10 +114,26 @@ char *cfg_diag_join(const struct cfg_diag *diag)
 	return buf;
 }
 
+void cfg_pool_ref(struct cfg_pool *pool)
+{
+	pool->refs++;
+}
+
+void cfg_pool_unref(struct cfg_pool *pool)
+{
+	if (!pool || --pool->refs > 0)
+		return;
+	arena_free(&pool->arena);
+	free(pool);
+}
+
 void cfg_free(struct cfg *cfg)
 {
 	if (!cfg)
 		return;
+	for (size_t i = 0; i < cfg->n_services; i++)
+		cfg_pool_unref(cfg->services[i].pool);
+	cfg_source_free(cfg->source);
 	arena_free(&cfg->arena);
 	free(cfg);
 }
@@ -256,7 +273,7 @@ static bool parse_document(yaml_document_t *doc, struct cfg *cfg,
 			   struct cfg_diag *diag)
 {
 	struct cfg_parser p = {
-		.doc = doc, .cfg = cfg, .diag = diag,
+		.doc = doc, .cfg = cfg, .arena = &cfg->arena, .diag = diag,
 		.max_visits = CFG_MIN_VISITS + 4 * count_nodes(doc),
 	};
 	yaml_node_t *root = yaml_document_get_root_node(doc);
@@ -272,7 +289,7 @@ static bool parse_document(yaml_document_t *doc, struct cfg *cfg,
 	return p.visits <= p.max_visits;
 }
 
-static struct cfg *cfg_new(const char *name)
+struct cfg *cfg_new(const char *name)
 {
 	struct cfg *cfg = calloc(1, sizeof(*cfg));
 
@@ -321,36 +338,57 @@ static void sort_errors(struct cfg_diag *diag, size_t from)
 	}
 }
 
-struct cfg *cfg_load_buffer(const char *name, const char *buf, size_t len,
-			    struct cfg_diag *diag)
+bool cfg_parse_text(struct cfg *cfg, const char *buf, size_t len,
+		    struct cfg_diag *diag, struct cfg_split *split)
 {
 	yaml_parser_t yp;
 	yaml_document_t doc;
-	struct cfg *cfg = cfg_new(name);
 	size_t before = diag->n_errors;
 	const struct cfg_text text = { buf, len };
 	bool whole = true;
 	double t0 = log_clock_ms(), t1;
 
-	if (!cfg || !yaml_parser_initialize(&yp)) {
+	if (!yaml_parser_initialize(&yp)) {
 		cfg_diag_add(diag, 0, 0, "out of memory");
-		cfg_free(cfg);
-		return NULL;
+		return true;
 	}
 	yaml_parser_set_input_string(&yp, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&yp, &doc)) {
 		report_yaml_error(&yp, &text, diag);
-		diag->ms_yaml = log_clock_ms() - t0;
+		diag->ms_yaml += log_clock_ms() - t0;
 	} else {
 		t1 = log_clock_ms();
-		diag->ms_yaml = t1 - t0;
+		diag->ms_yaml += t1 - t0;
 		whole = parse_document(&doc, cfg, diag);
+		if (split && split->ok && !cfg_split_confirmed(split, &doc))
+			split->ok = false;
 		yaml_document_delete(&doc);
 		if (diag->n_errors == before)
 			refuse_second_document(&yp, &text, diag);
-		diag->ms_walk = log_clock_ms() - t1;
+		diag->ms_walk += log_clock_ms() - t1;
 	}
 	yaml_parser_delete(&yp);
+	return whole;
+}
+
+/* The whole text (owned: kept as the cfg's source, or freed), validated. */
+static struct cfg *load_whole(const char *name, char *text, size_t len,
+			      struct cfg_diag *diag)
+{
+	struct cfg *cfg = cfg_new(name);
+	struct cfg_split split;
+	size_t before = diag->n_errors;
+	bool whole;
+	double t1;
+
+	if (!cfg) {
+		cfg_diag_add(diag, 0, 0, "out of memory");
+		free(text);
+		return NULL;
+	}
+	if (cfg_split_text(text, len, &split) < 0)
+		split.ok = false;	/* no memory for it: only slower reloads */
+	whole = cfg_parse_text(cfg, text, len, diag, &split);
 	/* Cross-object rules also run on a partly bad file: report it all. */
 	t1 = log_clock_ms();
 	if (whole)
@@ -358,10 +396,44 @@ struct cfg *cfg_load_buffer(const char *name, const char *buf, size_t len,
 	diag->ms_validate = log_clock_ms() - t1;
 	sort_errors(diag, before);
 	if (diag->n_errors != before) {
+		cfg_split_free(&split);
+		free(text);
 		cfg_free(cfg);
 		return NULL;
 	}
+	diag->services_parsed = cfg->n_services;
+	cfg_source_attach(cfg, text, len, &split);
 	return cfg;
+}
+
+/* Incrementally after prev when it can, else the whole text. */
+static struct cfg *load_text(const char *name, char *text, size_t len,
+			     const struct cfg *prev, struct cfg_diag *diag)
+{
+	struct cfg *cfg = prev && prev->source ?
+		cfg_incr_load(name, text, len, prev, diag) : NULL;
+
+	return cfg ? cfg : load_whole(name, text, len, diag);
+}
+
+struct cfg *cfg_reload_buffer(const char *name, const char *buf, size_t len,
+			      const struct cfg *prev, struct cfg_diag *diag)
+{
+	char *text = malloc(len + 1);
+
+	if (!text) {
+		cfg_diag_add(diag, 0, 0, "out of memory");
+		return NULL;
+	}
+	memcpy(text, buf, len);
+	text[len] = '\0';
+	return load_text(name, text, len, prev, diag);
+}
+
+struct cfg *cfg_load_buffer(const char *name, const char *buf, size_t len,
+			    struct cfg_diag *diag)
+{
+	return cfg_reload_buffer(name, buf, len, NULL, diag);
 }
 
 static char *read_file(const char *path, size_t *len, struct cfg_diag *diag)
@@ -389,6 +461,7 @@ static char *read_file(const char *path, size_t *len, struct cfg_diag *diag)
 			free(buf);
 			buf = NULL;
 		} else {
+			buf[n] = '\0';
 			*len = (size_t)n;
 		}
 	}
@@ -396,17 +469,20 @@ static char *read_file(const char *path, size_t *len, struct cfg_diag *diag)
 	return buf;
 }
 
-struct cfg *cfg_load_file(const char *path, struct cfg_diag *diag)
+struct cfg *cfg_reload_file(const char *path, const struct cfg *prev,
+			    struct cfg_diag *diag)
 {
 	double t0 = log_clock_ms();
 	size_t len = 0;
 	char *buf = read_file(path, &len, diag);
-	struct cfg *cfg;
 
 	diag->ms_read = log_clock_ms() - t0;
 	if (!buf)
 		return NULL;
-	cfg = cfg_load_buffer(path, buf, len, diag);
-	free(buf);
-	return cfg;
+	return load_text(path, buf, len, prev, diag);
+}
+
+struct cfg *cfg_load_file(const char *path, struct cfg_diag *diag)
+{
+	return cfg_reload_file(path, NULL, diag);
 }

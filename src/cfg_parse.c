@@ -24,13 +24,29 @@
 
 void *cfg_alloc(struct cfg_parser *p, size_t size)
 {
-	void *m = arena_alloc(&p->cfg->arena, size);
+	void *m = arena_alloc(p->arena, size);
 
 	if (!m && !p->out_of_memory) {
 		p->out_of_memory = true;
 		cfg_diag_add(p->diag, 0, 0, "out of memory while loading");
 	}
 	return m;
+}
+
+struct cfg_pool *cfg_alloc_pool(struct cfg_parser *p)
+{
+	struct cfg_pool *pool = malloc(sizeof(*pool));
+
+	if (!pool) {
+		if (!p->out_of_memory) {
+			p->out_of_memory = true;
+			cfg_diag_add(p->diag, 0, 0, "out of memory while loading");
+		}
+		return NULL;
+	}
+	pool->refs = 1;
+	arena_init(&pool->arena);
+	return pool;
 }
 
 struct cfg_mark cfg_node_mark(const yaml_node_t *node)
@@ -217,7 +233,7 @@ const char *cfg_scalar_dup(struct cfg_parser *p, yaml_node_t *node)
 {
 	const char *s = cfg_scalar(p, node);
 
-	return s ? arena_strdup(&p->cfg->arena, s) : NULL;
+	return s ? arena_strdup(p->arena, s) : NULL;
 }
 
 yaml_node_t *cfg_map_get(struct cfg_parser *p, yaml_node_t *map,
@@ -629,6 +645,26 @@ int cfg_parse_object(struct cfg_parser *p, yaml_node_t *node,
 	return p->diag->n_errors == before ? 0 : -1;
 }
 
+/* One list element, in a pool of its own when its schema says so. */
+static int parse_elem(struct cfg_parser *p, yaml_node_t *item,
+		      const struct cfg_schema *s, void *elem)
+{
+	struct arena *outer = p->arena;
+	struct cfg_pool *pool = NULL;
+	int rc;
+
+	if (s->pooled) {
+		pool = cfg_alloc_pool(p);
+		if (!pool)
+			return -1;
+		*(struct cfg_pool **)((char *)elem + s->pool_off) = pool;
+		p->arena = &pool->arena;
+	}
+	rc = s->scalar ? s->scalar(p, item, elem) : cfg_parse_object(p, item, s, elem);
+	p->arena = outer;
+	return rc;
+}
+
 int cfg_parse_list(struct cfg_parser *p, yaml_node_t *node,
 		   const struct cfg_schema *s, void **arr, size_t *count)
 {
@@ -647,6 +683,9 @@ int cfg_parse_list(struct cfg_parser *p, yaml_node_t *node,
 	elems = n ? cfg_alloc(p, n * s->size) : NULL;
 	if (n && !elems)
 		return -1;
+	/* Set now: an early return must still leave every pool freeable. */
+	*arr = elems;
+	*count = n;
 	for (size_t i = 0; i < n; i++) {
 		yaml_node_t *item = cfg_node(p, node->data.sequence.items.start[i]);
 		void *elem = elems + i * s->size;
@@ -659,11 +698,9 @@ int cfg_parse_list(struct cfg_parser *p, yaml_node_t *node,
 		if (s->mark_off != NO_OFF)
 			*(struct cfg_mark *)((char *)elem + s->mark_off) =
 				cfg_node_mark(item);
-		if (s->scalar ? s->scalar(p, item, elem) : cfg_parse_object(p, item, s, elem))
+		if (parse_elem(p, item, s, elem))
 			rc = -1;
 		cfg_path_pop(p, saved);
 	}
-	*arr = elems;
-	*count = n;
 	return rc;
 }

@@ -15,6 +15,7 @@
 struct cfg_parser {
 	yaml_document_t *doc;
 	struct cfg *cfg;
+	struct arena *arena;	/* where values go: cfg's, or a service's pool */
 	struct cfg_diag *diag;
 	char path[256];		/* "virtual_services[2].real_servers[0]" */
 	size_t pathlen;
@@ -58,6 +59,10 @@ struct cfg_schema {
 	size_t size;		/* of one object, for lists */
 	size_t set_off;		/* of the object's uint64_t set mask */
 	size_t mark_off;	/* of its struct cfg_mark, or NO_OFF */
+	/* List elements that own their memory: each gets a new cfg_pool,
+	 * stored at pool_off, and everything parsed inside goes there. */
+	bool pooled;
+	size_t pool_off;
 	const struct cfg_field *fields;
 	size_t n_fields;
 	/* Objects: defaults before parsing, checks after. Scalars: parse. */
@@ -105,6 +110,8 @@ int cfg_parse_enum(struct cfg_parser *p, yaml_node_t *node,
 		   const char *const *names, const char *what, int *out);
 
 void *cfg_alloc(struct cfg_parser *p, size_t size);
+/* A new service pool with one reference (NULL after reporting). */
+struct cfg_pool *cfg_alloc_pool(struct cfg_parser *p);
 
 /* The schema of the whole file (cfg_schema.c). */
 extern const struct cfg_schema cfg_root_schema;

@@ -547,6 +547,8 @@ static void service_defaults(void *obj)
 static const struct cfg_schema service_schema = {
 	OBJECT(struct cfg_service, "virtual service", service_fields),
 	.mark_off = offsetof(struct cfg_service, mark),
+	.pooled = true,
+	.pool_off = offsetof(struct cfg_service, pool),
 	.defaults = service_defaults,
 	.post = service_post,
 };

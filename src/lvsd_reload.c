@@ -149,9 +149,11 @@ static void log_reload_phases(struct lvsd *ctx, const struct cfg_diag *d, double
 
 	log_debug(&ctx->log, "reload took, in ms: read %.1f, yaml %.1f, schema %.1f, "
 		  "validate %.1f, checks and syncs %.1f, core's table read %.1f, "
-		  "diff and edits %.1f (of %.1f in all)",
+		  "diff and edits %.1f (of %.1f in all); virtual services parsed %zu, "
+		  "kept as they were %zu",
 		  d->ms_read, d->ms_yaml, d->ms_walk, d->ms_validate, ms_sync,
-		  r->ms_table, r->ms_apply, ctx->reload.duration_ms);
+		  r->ms_table, r->ms_apply, ctx->reload.duration_ms,
+		  d->services_parsed, d->services_reused);
 }
 
 int lvsd_reload(struct lvsd *ctx, char **errors)
@@ -163,7 +165,7 @@ int lvsd_reload(struct lvsd *ctx, char **errors)
 
 	*errors = NULL;
 	cfg_diag_init(&diag, ctx->config_path);
-	next = cfg_load_file(ctx->config_path, &diag);
+	next = cfg_reload_file(ctx->config_path, ctx->cfg, &diag);
 	if (!next) {
 		text = cfg_diag_join(&diag);
 		log_cfg_errors(ctx, &diag);
