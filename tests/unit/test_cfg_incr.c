@@ -455,6 +455,57 @@ static void test_random_edits(void **state)
 	cfg_diag_free(&d);
 }
 
+/* A file like bench/reload.sh's, where whole blocks of text compare equal. */
+static char *large_text(unsigned weight_of_200)
+{
+	size_t cap = 1 << 20, n = 0;
+	char *t = malloc(cap);
+
+	assert_non_null(t);
+	n += (size_t)snprintf(t + n, cap - n, "global:\n  router_id: big\nvirtual_services:\n");
+	for (unsigned i = 0; i < 400; i++) {
+		n += (size_t)snprintf(t + n, cap - n, "  - name: s%u\n    address: 10.1.%u.%u:80\n"
+				      "    real_servers:\n", i, i / 250, i % 250 + 1);
+		for (unsigned j = 0; j < 5; j++)
+			n += (size_t)snprintf(t + n, cap - n,
+					      "      - {address: 10.2.%u.%u:%u, weight: %u}\n",
+					      i / 250, i % 250 + 1, 8000 + j,
+					      i == 200 && j == 0 ? weight_of_200 : 1);
+		assert_true(n < cap - 512);
+	}
+	return t;
+}
+
+static void test_large_file(void **state)
+{
+	char *a = large_text(1), *b = large_text(7);
+	struct cfg_diag d, dw;
+	struct cfg *prev, *incr, *whole;
+
+	(void)state;
+	assert_true(strlen(a) > 20 * 4096);
+	cfg_diag_init(&d, "t.yaml");
+	cfg_diag_init(&dw, "t.yaml");
+	prev = cfg_load_buffer("t.yaml", a, strlen(a), &d);
+	assert_non_null(prev);
+	incr = cfg_reload_buffer("t.yaml", b, strlen(b), prev, &d);
+	whole = cfg_load_buffer("t.yaml", b, strlen(b), &dw);
+	assert_non_null(incr);
+	assert_non_null(whole);
+	assert_int_equal(d.services_parsed, 1);
+	assert_int_equal(d.services_reused, 399);
+	assert_int_equal(incr->services[200].real_servers[0].weight, 7);
+	assert_cfg_same(whole, incr);
+	assert_split_fresh(incr, b);
+	cfg_free(prev);
+	cfg_free(incr);
+	cfg_free(whole);
+	cfg_diag_free(&d);
+	cfg_diag_free(&dw);
+	free(a);
+	free(b);
+}
+
 /* An unchanged file parses nothing and shares every service's pool. */
 static void test_unchanged_shares_pools(void **state)
 {
@@ -551,6 +602,7 @@ int main(void)
 		cmocka_unit_test(test_edit_chain),
 		cmocka_unit_test(test_unchanged_shares_pools),
 		cmocka_unit_test(test_random_edits),
+		cmocka_unit_test(test_large_file),
 		cmocka_unit_test(test_shapes_without_split),
 		cmocka_unit_test(test_split_text),
 	};
