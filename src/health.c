@@ -317,6 +317,12 @@ static void sync_service(struct health *h, const struct cfg_service *s)
 		hmap_insert(&h->by_key, &hs->node, key_hash(&h->by_key, &key));
 	}
 	hs->seen = true;
+	/* The same pool: the reload kept this service as it was, and its real
+	 * servers and checks are where they were; only its own struct moved. */
+	if (hs->conf && s->pool && hs->conf->pool == s->pool) {
+		hs->conf = s;
+		return;
+	}
 	hs->conf = s;
 	TAILQ_FOREACH(r, &hs->servers, entry)
 		r->seen = false;

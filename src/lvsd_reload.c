@@ -46,8 +46,8 @@ static void apply(struct lvsd *ctx, const struct cfg *prev, enum apply_pass pass
 	view.drain = &ctx->drain;
 	if (ctx->fwd->ops->set_max_conns)
 		ctx->fwd->ops->set_max_conns(ctx->fwd, ctx->cfg->global.max_conns);
-	rc = (pass == APPLY_KNOWN ? reconcile_known : reconcile)(ctx->fwd, ctx->cfg, prev, v,
-								  &ctx->log, r);
+	rc = (pass != APPLY_KNOWN ? reconcile : prev ? reconcile_reload : reconcile_known)
+		(ctx->fwd, ctx->cfg, prev, v, &ctx->log, r);
 	if (rc < 0 && pass == APPLY_KNOWN && ctx->fwd->ops->table_known) {
 		/* Perhaps the kernel is not as lvsd last knew it: read it back and try again. */
 		log_debug(&ctx->log, "forwarding table: changes refused against the table as "

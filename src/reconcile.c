@@ -470,10 +470,46 @@ static int service_drain_step(struct fwd *f, const struct cfg *prev,
 	return 1;
 }
 
+static int ptr_cmp(const void *a, const void *b)
+{
+	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Which services of cfg prev shares by pool (an incremental reload kept
+ * them as they were): one flag per service, or NULL (none, or no memory:
+ * then every service is synced, which is only slower).
+ */
+static bool *shared_services(const struct cfg *cfg, const struct cfg *prev)
+{
+	uintptr_t *pools = calloc(prev->n_services + 1, sizeof(*pools));
+	bool *same = calloc(cfg->n_services + 1, sizeof(*same));
+
+	if (!pools || !same) {
+		free(pools);
+		free(same);
+		return NULL;
+	}
+	for (size_t i = 0; i < prev->n_services; i++)
+		pools[i] = (uintptr_t)prev->services[i].pool;
+	qsort(pools, prev->n_services, sizeof(*pools), ptr_cmp);
+	for (size_t i = 0; i < cfg->n_services; i++) {
+		uintptr_t p = (uintptr_t)cfg->services[i].pool;
+
+		same[i] = p && prev->n_services &&
+			  bsearch(&p, pools, prev->n_services, sizeof(*pools), ptr_cmp);
+	}
+	free(pools);
+	return same;
+}
+
 static int reconcile_with(struct fwd *f, const struct cfg *cfg, const struct cfg *prev,
 			  const struct reconcile_view *view, struct logger *log,
-			  struct reconcile_result *res, bool known)
+			  struct reconcile_result *res, bool known, bool reload)
 {
+	bool *same = NULL;
 	struct fwd_service_key *keys;
 	struct fwd_table t = { 0 };
 	char err[256];
@@ -501,6 +537,11 @@ static int reconcile_with(struct fwd *f, const struct cfg *cfg, const struct cfg
 		keys[i] = reconcile_service_key(&cfg->services[i]);
 	qsort(keys, cfg->n_services, sizeof(*keys), key_cmp);
 	sort_table(&t);
+	/* A service the reload kept as it was is as the last pass left it
+	 * (health, drains and overrides reconcile on their own), unless that
+	 * pass left refusals to retry; a drain pass must see every service. */
+	if (reload && prev && n_before == 0 && !(view && drain_count(view->drain)))
+		same = shared_services(cfg, prev);
 	if (view && view->drain)
 		drain_pass_begin(view->drain);
 	for (size_t i = 0; i < t.n_services; i++) {
@@ -519,9 +560,11 @@ static int reconcile_with(struct fwd *f, const struct cfg *cfg, const struct cfg
 			res->services_removed++;
 	}
 	for (size_t i = 0; i < cfg->n_services; i++)
-		sync_service(f, cfg, &cfg->services[i], &t, view, log, res);
+		if (!same || !same[i])
+			sync_service(f, cfg, &cfg->services[i], &t, view, log, res);
 	if (view && view->drain)
 		drain_pass_end(view->drain);
+	free(same);
 	free(keys);
 	fwd_table_free(&t);
 	res->ms_apply = log_clock_ms() - t0;
@@ -532,14 +575,21 @@ int reconcile(struct fwd *f, const struct cfg *cfg, const struct cfg *prev,
 	      const struct reconcile_view *view, struct logger *log,
 	      struct reconcile_result *res)
 {
-	return reconcile_with(f, cfg, prev, view, log, res, false);
+	return reconcile_with(f, cfg, prev, view, log, res, false, false);
 }
 
 int reconcile_known(struct fwd *f, const struct cfg *cfg, const struct cfg *prev,
 		    const struct reconcile_view *view, struct logger *log,
 		    struct reconcile_result *res)
 {
-	return reconcile_with(f, cfg, prev, view, log, res, true);
+	return reconcile_with(f, cfg, prev, view, log, res, true, false);
+}
+
+int reconcile_reload(struct fwd *f, const struct cfg *cfg, const struct cfg *prev,
+		     const struct reconcile_view *view, struct logger *log,
+		     struct reconcile_result *res)
+{
+	return reconcile_with(f, cfg, prev, view, log, res, true, true);
 }
 
 int reconcile_remove_owned(struct fwd *f, const struct cfg *cfg, const struct drain *d,

@@ -106,6 +106,16 @@ int reconcile_known(struct fwd *f, const struct cfg *cfg, const struct cfg *prev
 		    struct reconcile_result *res);
 
 /*
+ * reconcile_known after a reload from prev to cfg: the services cfg
+ * shares with prev by pool (their text did not change, cfg_incr.c) are
+ * left alone, so a one-line edit costs one service's work. Every service
+ * is looked at when the last pass left refusals or something drains.
+ */
+int reconcile_reload(struct fwd *f, const struct cfg *cfg, const struct cfg *prev,
+		     const struct reconcile_view *view, struct logger *log,
+		     struct reconcile_result *res);
+
+/*
  * Remove from the core the services cfg has and those d drains (lvsd's,
  * on its way out), leaving every other. The count removed, or -1 if
  * anything failed (logged).

@@ -295,6 +295,63 @@ static void test_refusal_is_counted_and_the_rest_goes_in(void **state)
 	cfg_free(c);
 }
 
+/* A reload kept dns as it was: its pass leaves it alone, even where the
+ * table differs (as a full pass would put right), and edits web only. */
+static void test_reload_leaves_kept_services_alone(void **state)
+{
+	struct fwd *f = state[0];
+	struct fake *k = fake_of(f);
+	struct reconcile_result r = { 0 };
+	struct cfg *c1 = cfg_of(base_yaml), *c2, *c3;
+	struct cfg_diag d;
+	char *y = strdup(base_yaml);
+
+	assert_int_equal(reconcile(f, c1, NULL, NULL, state[1], &r), 0);
+	k->dest[1][0].conf.weight = 9;	/* dns's: only a full look finds it */
+	memcpy(strstr(y, "weight: 2"), "weight: 5", 9);
+	cfg_diag_init(&d, "t.yaml");
+	c2 = cfg_reload_buffer("t.yaml", y, strlen(y), c1, &d);
+	assert_non_null(c2);
+	assert_int_equal(d.services_parsed, 1);
+	k->calls[0] = '\0';
+	assert_int_equal(reconcile_reload(f, c2, c1, NULL, state[1], &r), 0);
+	assert_string_equal(k->calls, "dst~ ");
+	assert_int_equal(k->dest[0][1].conf.weight, 5);
+	assert_int_equal(k->dest[1][0].conf.weight, 9);
+	/* Refusals left by the last pass: every service is looked at again. */
+	r.n_refused = 1;
+	r.refused[0] = 42;
+	c3 = cfg_reload_buffer("t.yaml", base_yaml, strlen(base_yaml), c2, &d);
+	assert_non_null(c3);
+	k->calls[0] = '\0';
+	assert_int_equal(reconcile_reload(f, c3, c2, NULL, state[1], &r), 0);
+	assert_string_equal(k->calls, "dst~ dst~ ");
+	assert_int_equal(k->dest[1][0].conf.weight, 1);
+	cfg_diag_free(&d);
+	cfg_free(c1);
+	cfg_free(c2);
+	cfg_free(c3);
+	free(y);
+}
+
+/* A whole-file load shares nothing: its reload pass looks at everything. */
+static void test_reload_after_whole_load_looks_at_all(void **state)
+{
+	struct fwd *f = state[0];
+	struct fake *k = fake_of(f);
+	struct reconcile_result r = { 0 };
+	struct cfg *c1 = cfg_of(base_yaml), *c2 = cfg_of(base_yaml);
+
+	assert_int_equal(reconcile(f, c1, NULL, NULL, state[1], &r), 0);
+	k->dest[1][0].conf.weight = 9;
+	k->calls[0] = '\0';
+	assert_int_equal(reconcile_reload(f, c2, c1, NULL, state[1], &r), 0);
+	assert_string_equal(k->calls, "dst~ ");
+	assert_int_equal(k->dest[1][0].conf.weight, 1);
+	cfg_free(c1);
+	cfg_free(c2);
+}
+
 static void test_kernel_table_ownership(void **state)
 {
 	struct fwd *f = state[0];
@@ -609,6 +666,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refusal_is_counted_and_the_rest_goes_in, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_health_view_quiesce_remove_sorry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_table_ownership, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_leaves_kept_services_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_after_whole_load_looks_at_all, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_dr_tun_take_the_service_port, setup, teardown),
 		cmocka_unit_test(test_persistence_conf),
 		cmocka_unit_test_setup_teardown(test_removed_server_drains_until_empty, setup, teardown),
