@@ -324,6 +324,11 @@ char *cfg_diag_join(const struct cfg_diag *diag);
 
 /* Cross-object validation, run by the loader after parsing. */
 void cfg_validate(const struct cfg *cfg, struct cfg_diag *diag);
+/* The same, but the rules that look at one service alone (its real
+ * servers, what the core can do) only for services [lo, hi): the others
+ * passed them before, with the same global settings (cfg_incr.c). */
+void cfg_validate_range(const struct cfg *cfg, size_t lo, size_t hi,
+			struct cfg_diag *diag);
 
 /* Defaults the loader applies before parsing. */
 void cfg_global_defaults(struct cfg_global *g);

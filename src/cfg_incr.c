@@ -313,7 +313,7 @@ static bool incr_build(const char *text, const struct cfg *prev, const struct in
 	    !merge_services(cfg, prev, e, part))
 		return false;
 	t0 = log_clock_ms();
-	cfg_validate(cfg, scratch);
+	cfg_validate_range(cfg, e->first, e->first + part->n_services, scratch);
 	scratch->ms_validate = log_clock_ms() - t0;
 	return scratch->n_errors == 0;
 }

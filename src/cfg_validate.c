@@ -391,13 +391,19 @@ static void validate_sync_groups(const struct cfg *cfg, struct cfg_diag *d)
 	}
 }
 
-void cfg_validate(const struct cfg *cfg, struct cfg_diag *diag)
+void cfg_validate_range(const struct cfg *cfg, size_t lo, size_t hi,
+			struct cfg_diag *diag)
 {
 	validate_service_pairs(cfg, diag);
-	for (size_t i = 0; i < cfg->n_services; i++) {
+	for (size_t i = lo; i < hi && i < cfg->n_services; i++) {
 		validate_real_servers(cfg, i, diag);
 		validate_core(cfg, i, diag);
 	}
 	validate_vrrp(cfg, diag);
 	validate_sync_groups(cfg, diag);
+}
+
+void cfg_validate(const struct cfg *cfg, struct cfg_diag *diag)
+{
+	cfg_validate_range(cfg, 0, cfg->n_services, diag);
 }

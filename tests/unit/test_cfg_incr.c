@@ -103,6 +103,8 @@ static const struct edit edits[] = {
 	{ "the head", "  log_level: info\n", "  log_level: debug\n", WHOLE, 0 },
 	{ "after the list", "sync_groups: []\n", "sync_groups: []\n# the end\n", WHOLE, 0 },
 	{ "a bad weight", "        weight: 6\n", "        weight: -1\n", BAD, 0 },
+	{ "a real server given twice in s3", "      - address: 10.1.3.1:80\n",
+	  "      - address: 10.1.3.1:80\n      - address: 10.1.3.1:80\n", BAD, 0 },
 	{ "a duplicate address", "    address: 10.0.0.5:53\n    protocol: udp\n",
 	  "    address: 10.0.0.7:80\n    protocol: tcp\n", BAD, 0 },
 	{ "a quote that runs over the next item", "  - name: s3\n", "  - name: \"s3\n", BAD, 0 },
