@@ -136,6 +136,9 @@ struct fwd_sync_conf {
 
 struct fwd;
 
+struct fwd_table_read;
+#define FWD_READ_STALE (-2)
+
 struct fwd_ops {
 	const char *name;		/* "userspace", "ipvs" */
 	/*
@@ -166,6 +169,19 @@ struct fwd_ops {
 	 * table() is cheap, use it.
 	 */
 	int (*table_known)(struct fwd *f, struct fwd_table *out, char *err, size_t errlen);
+	/*
+	 * table() in steps, for a pass that must not hold the loop (the
+	 * kernel's read-back takes a second and more on a slow CPU): begin,
+	 * then step until it returns 1 with the table in *out (0: call again;
+	 * -1: failed, err says why; FWD_READ_STALE: lvsd edited the table
+	 * meanwhile, so the read is not one state: try later). A step
+	 * returns after about budget_ms. Steps that end the read free rd;
+	 * abort frees it otherwise. NULL where table() is cheap.
+	 */
+	struct fwd_table_read *(*table_read_begin)(struct fwd *f, char *err, size_t errlen);
+	int (*table_read_step)(struct fwd *f, struct fwd_table_read *rd, double budget_ms,
+			       struct fwd_table *out, char *err, size_t errlen);
+	void (*table_read_abort)(struct fwd *f, struct fwd_table_read *rd);
 	/* Walk the connection table (and persistence templates); cb != 0 stops. */
 	int (*conns)(struct fwd *f, fwd_conn_cb cb, void *arg, char *err, size_t errlen);
 	/* global.max_conns changed; NULL for a core without such a limit. */

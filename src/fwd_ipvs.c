@@ -112,6 +112,7 @@ static int service_put(struct fwd *f, const struct fwd_service_conf *conf, uint8
 
 	if (set_timeouts(c, conf, err, errlen) < 0)
 		return -1;
+	c->edits++;
 	m = ipvs_req_new(c, cmd, 0);
 	if (!m || ipvs_msg_put_service(m, conf, true) < 0) {
 		nlmsg_free(m);
@@ -145,6 +146,7 @@ static int ipvs_service_del(struct fwd *f, const struct fwd_service_key *k,
 	struct nl_msg *m = ipvs_req_new(c, IPVS_CMD_DEL_SERVICE, 0);
 	int kerr;
 
+	c->edits++;
 	if (!m || ipvs_msg_put_service_key(m, k) < 0) {
 		nlmsg_free(m);
 		snprintf(err, errlen, "cannot build the request");
@@ -165,6 +167,7 @@ static int dest_call(struct fwd *f, uint8_t cmd, const struct fwd_service_key *k
 	struct nl_msg *m = ipvs_req_new(c, cmd, 0);
 	int kerr;
 
+	c->edits++;
 	if (!m || ipvs_msg_put_service_key(m, k) < 0 ||
 	    ipvs_msg_put_dest(m, d, cmd != IPVS_CMD_DEL_DEST) < 0) {
 		nlmsg_free(m);
@@ -279,22 +282,32 @@ static int on_info(struct nl_msg *m, void *arg)
 	return 0;
 }
 
+/* The destinations of one service, by a dump of its own. */
+static int read_dests_of(struct ipvs_core *c, struct table_read *r, size_t i,
+			 char *err, size_t errlen)
+{
+	struct nl_msg *m = ipvs_req_new(c, IPVS_CMD_GET_DEST, NLM_F_DUMP);
+	int kerr;
+
+	r->svc = &r->t->services[i];
+	r->err = err;
+	r->errlen = errlen;
+	if (!m || ipvs_msg_put_service_key(m, &r->svc->conf.key) < 0) {
+		nlmsg_free(m);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* a service deleted since the service dump has no dests: not an error */
+	if (ipvs_transact(c, m, on_dest, r, &kerr, err, errlen) < 0 && kerr != ESRCH)
+		return -1;
+	return 0;
+}
+
 static int read_dests(struct ipvs_core *c, struct table_read *r, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < r->t->n_services; i++) {
-		struct nl_msg *m = ipvs_req_new(c, IPVS_CMD_GET_DEST, NLM_F_DUMP);
-		int kerr;
-
-		r->svc = &r->t->services[i];
-		if (!m || ipvs_msg_put_service_key(m, &r->svc->conf.key) < 0) {
-			nlmsg_free(m);
-			snprintf(err, errlen, "out of memory");
+	for (size_t i = 0; i < r->t->n_services; i++)
+		if (read_dests_of(c, r, i, err, errlen) < 0)
 			return -1;
-		}
-		/* a service deleted since the service dump has no dests: not an error */
-		if (ipvs_transact(c, m, on_dest, r, &kerr, err, errlen) < 0 && kerr != ESRCH)
-			return -1;
-	}
 	return 0;
 }
 
@@ -312,25 +325,105 @@ static void fill_from_known(struct ipvs_core *c, struct fwd_service_info *s)
 		*have = *set;
 }
 
+/* The timeouts and the list of services: the read's first part. */
+static int read_services(struct ipvs_core *c, struct table_read *r, char *err, size_t errlen)
+{
+	memset(r->t, 0, sizeof(*r->t));
+	r->t->conn_tab_size = c->conn_tab_size;
+	if (ipvs_simple_get(c, IPVS_CMD_GET_CONFIG, 0, on_config, &c->timeouts, err, errlen) < 0 ||
+	    ipvs_simple_get(c, IPVS_CMD_GET_SERVICE, NLM_F_DUMP, on_service, r, err, errlen) < 0) {
+		fwd_table_free(r->t);
+		return -1;
+	}
+	return 0;
+}
+
+/* A whole read: what lvsd set where the kernel holds it, and remembered. */
+static void read_done(struct ipvs_core *c, struct fwd_table *t)
+{
+	for (size_t i = 0; i < t->n_services; i++)
+		fill_from_known(c, &t->services[i]);
+	if (fwd_known_replace(&c->known, t) < 0)
+		log_warning(c->log, "kernel core: out of memory remembering the table; "
+			    "reloads will read it back");
+}
+
 static int ipvs_table(struct fwd *f, struct fwd_table *out, char *err, size_t errlen)
 {
 	struct ipvs_core *c = core_of(f);
 	struct table_read r = { .t = out, .err = err, .errlen = errlen };
 
-	memset(out, 0, sizeof(*out));
-	out->conn_tab_size = c->conn_tab_size;
-	if (ipvs_simple_get(c, IPVS_CMD_GET_CONFIG, 0, on_config, &c->timeouts, err, errlen) < 0 ||
-	    ipvs_simple_get(c, IPVS_CMD_GET_SERVICE, NLM_F_DUMP, on_service, &r, err, errlen) < 0 ||
-	    read_dests(c, &r, err, errlen) < 0) {
+	if (read_services(c, &r, err, errlen) < 0)
+		return -1;
+	if (read_dests(c, &r, err, errlen) < 0) {
 		fwd_table_free(out);
 		return -1;
 	}
-	for (size_t i = 0; i < out->n_services; i++)
-		fill_from_known(c, &out->services[i]);
-	if (fwd_known_replace(&c->known, out) < 0)
-		log_warning(c->log, "kernel core: out of memory remembering the table; "
-			    "reloads will read it back");
+	read_done(c, out);
 	return 0;
+}
+
+/* ---- the same read in steps ---------------------------------------------------- */
+
+struct fwd_table_read {
+	struct fwd_table t;
+	struct table_read r;
+	size_t next;		/* the next service whose destinations to read */
+	uint64_t edits;		/* the core's count when the read began */
+};
+
+static struct fwd_table_read *ipvs_read_begin(struct fwd *f, char *err, size_t errlen)
+{
+	struct ipvs_core *c = core_of(f);
+	struct fwd_table_read *rd = calloc(1, sizeof(*rd));
+
+	if (!rd) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	rd->r.t = &rd->t;
+	rd->r.err = err;
+	rd->r.errlen = errlen;
+	rd->edits = c->edits;
+	if (read_services(c, &rd->r, err, errlen) < 0) {
+		free(rd);
+		return NULL;
+	}
+	return rd;
+}
+
+static void ipvs_read_abort(struct fwd *f, struct fwd_table_read *rd)
+{
+	(void)f;
+	if (!rd)
+		return;
+	fwd_table_free(&rd->t);
+	free(rd);
+}
+
+static int ipvs_read_step(struct fwd *f, struct fwd_table_read *rd, double budget_ms,
+			  struct fwd_table *out, char *err, size_t errlen)
+{
+	struct ipvs_core *c = core_of(f);
+	double t0 = log_clock_ms();
+
+	while (rd->next < rd->t.n_services && c->edits == rd->edits) {
+		if (read_dests_of(c, &rd->r, rd->next++, err, errlen) < 0) {
+			ipvs_read_abort(f, rd);
+			return -1;
+		}
+		if (log_clock_ms() - t0 >= budget_ms && rd->next < rd->t.n_services)
+			return 0;
+	}
+	if (c->edits != rd->edits) {
+		snprintf(err, errlen, "lvsd changed the table while it was being read");
+		ipvs_read_abort(f, rd);
+		return FWD_READ_STALE;
+	}
+	*out = rd->t;
+	free(rd);
+	read_done(c, out);
+	return 1;
 }
 
 /* The last read-back and lvsd's edits since; a read-back when that is not to be trusted. */
@@ -376,6 +469,9 @@ static const struct fwd_ops ipvs_ops = {
 	.dest_del = ipvs_dest_del,
 	.table = ipvs_table,
 	.table_known = ipvs_table_known,
+	.table_read_begin = ipvs_read_begin,
+	.table_read_step = ipvs_read_step,
+	.table_read_abort = ipvs_read_abort,
 	.conns = ipvs_conns,
 	.sync_set = ipvs_sync_set,
 	.free = ipvs_free,

@@ -24,6 +24,7 @@ struct ipvs_core {
 	struct ipvs_timeouts timeouts;	/* as last read from the kernel, or set */
 	/* The table as last read back, plus lvsd's edits since; what lvsd set per service. */
 	struct fwd_known known;
+	uint64_t edits;			/* requests that change the table, ever */
 };
 
 /* A request of the IPVS family; all but dumps ask for an acknowledgement. NULL: no memory. */

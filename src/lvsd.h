@@ -68,6 +68,8 @@ struct lvsd {
 	struct event *apply_ev;		/* health changed: reconcile once this turn */
 	struct vrrp_engine *vrrp;	/* the VRRP instances */
 	struct event *repair_ev;	/* kernel core: re-reconcile against the kernel's table */
+	struct fwd_table_read *repair_read;	/* its read-back, between steps */
+	double repair_ms;		/* the time the pass has taken so far */
 	struct event *sync_ev;		/* VRRP changed: the sync daemon follows */
 	bool sync_managed;		/* lvsd runs IPVS's sync daemon (global.lvs_sync) */
 	char *sync_error;		/* the last sync daemon error, logged once */
@@ -108,10 +110,10 @@ void lvsd_apply(struct lvsd *ctx);
  */
 void lvsd_apply_reload(struct lvsd *ctx, const struct cfg *prev);
 /*
- * The kernel core's periodic pass: the table read back, and a change it
- * makes was made outside lvsd.
+ * The kernel core's periodic pass: the table read back (t, taken and
+ * freed; NULL: read it now), and a change it makes was made outside lvsd.
  */
-void lvsd_apply_repair(struct lvsd *ctx);
+void lvsd_apply_repair(struct lvsd *ctx, struct fwd_table *t);
 /*
  * With the table read back (start, drain ticks): the connection counts
  * that say when a draining server may go are the kernel's own.

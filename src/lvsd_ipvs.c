@@ -1,8 +1,9 @@
 /*
  * lvsd_ipvs.c - what the daemon does around the kernel's IPVS core, which
  * the userspace core does not need: the kernel's table is shared, so a
- * pass every two seconds (longer when a pass is long) reads it back and
- * puts right what someone else changed in lvsd's services; IPVS's connection sync daemon runs as
+ * pass every two seconds (longer when a pass is long) reads it back, in
+ * steps that let the loop run between them, and puts right what someone
+ * else changed in lvsd's services; IPVS's connection sync daemon runs as
  * master while this director is a VRRP master and as backup otherwise;
  * at stop lvsd takes its services and sync daemon out of the kernel,
  * unless global.keep_on_stop says to leave them.
@@ -27,6 +28,9 @@
  * end of the last, so that the loop is mostly free for what it is there for.
  */
 #define REPAIR_DUTY_FACTOR 4
+/* And it reads in steps of about this long, so that a reload or a health
+ * change that arrives meanwhile waits for one step, not the whole read. */
+#define REPAIR_STEP_MS 5
 
 static bool any_vrrp_master(const struct lvsd *ctx)
 {
@@ -104,16 +108,59 @@ static void repair_schedule(struct lvsd *ctx, double last_ms)
 	event_add(ctx->repair_ev, &tv);
 }
 
+/*
+ * One step of the read-back: 1 when the table is in *t, 0 when the loop
+ * is to run before the next, -1 when this pass is over without a table
+ * (an error, logged, or lvsd's own edits meanwhile: the next pass reads
+ * again).
+ */
+static int repair_read_step(struct lvsd *ctx, struct fwd_table *t)
+{
+	const struct fwd_ops *ops = ctx->fwd->ops;
+	char err[256];
+	int rc;
+
+	if (!ctx->repair_read &&
+	    !(ctx->repair_read = ops->table_read_begin(ctx->fwd, err, sizeof(err)))) {
+		log_error(&ctx->log, "cannot read the forwarding table: %s", err);
+		return -1;
+	}
+	rc = ops->table_read_step(ctx->fwd, ctx->repair_read, REPAIR_STEP_MS, t,
+				  err, sizeof(err));
+	if (rc == 0)
+		return 0;
+	ctx->repair_read = NULL;	/* the step freed it */
+	if (rc == FWD_READ_STALE)
+		log_debug(&ctx->log, "repair pass: %s; it reads again later", err);
+	else if (rc < 0)
+		log_error(&ctx->log, "cannot read the forwarding table: %s", err);
+	return rc == 1 ? 1 : -1;
+}
+
 static void on_repair(evutil_socket_t fd, short what, void *arg)
 {
+	static const struct timeval now = { 0, 0 };
 	struct lvsd *ctx = arg;
 	double t0 = log_clock_ms();
+	struct fwd_table t;
+	int rc = 1;
 
 	(void)fd;
 	(void)what;
-	lvsd_apply_repair(ctx);
-	lvsd_ipvs_sync(ctx);
-	repair_schedule(ctx, log_clock_ms() - t0);
+	if (!ctx->fwd->ops->table_read_begin)
+		lvsd_apply_repair(ctx, NULL);
+	else if ((rc = repair_read_step(ctx, &t)) == 1)
+		lvsd_apply_repair(ctx, &t);
+	ctx->repair_ms += log_clock_ms() - t0;
+	if (rc == 0) {
+		/* The loop runs (a reload, a health change) before the next step. */
+		event_add(ctx->repair_ev, &now);
+		return;
+	}
+	if (rc == 1)
+		lvsd_ipvs_sync(ctx);
+	repair_schedule(ctx, ctx->repair_ms);
+	ctx->repair_ms = 0;
 }
 
 static void on_sync(evutil_socket_t fd, short what, void *arg)
@@ -149,6 +196,9 @@ void lvsd_ipvs_stop(struct lvsd *ctx)
 	char err[256];
 	int n;
 
+	if (ctx->repair_read)
+		ctx->fwd->ops->table_read_abort(ctx->fwd, ctx->repair_read);
+	ctx->repair_read = NULL;
 	if (ctx->repair_ev)
 		event_free(ctx->repair_ev);
 	if (ctx->sync_ev)

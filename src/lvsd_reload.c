@@ -34,7 +34,8 @@
 enum apply_pass { APPLY_KNOWN, APPLY_FULL, APPLY_REPAIR };
 
 /* Make the core's table what the running model says; log what changed. */
-static void apply(struct lvsd *ctx, const struct cfg *prev, enum apply_pass pass)
+static void apply(struct lvsd *ctx, const struct cfg *prev, enum apply_pass pass,
+		  struct fwd_table *t)
 {
 	static const struct timeval tick = { 0, DRAIN_TICK_MS * 1000 };
 	struct reconcile_view view = health_view(&ctx->health);
@@ -46,8 +47,11 @@ static void apply(struct lvsd *ctx, const struct cfg *prev, enum apply_pass pass
 	view.drain = &ctx->drain;
 	if (ctx->fwd->ops->set_max_conns)
 		ctx->fwd->ops->set_max_conns(ctx->fwd, ctx->cfg->global.max_conns);
-	rc = (pass != APPLY_KNOWN ? reconcile : prev ? reconcile_reload : reconcile_known)
-		(ctx->fwd, ctx->cfg, prev, v, &ctx->log, r);
+	if (t)
+		rc = reconcile_table(ctx->fwd, ctx->cfg, v, &ctx->log, r, t);
+	else
+		rc = (pass != APPLY_KNOWN ? reconcile : prev ? reconcile_reload : reconcile_known)
+			(ctx->fwd, ctx->cfg, prev, v, &ctx->log, r);
 	if (rc < 0 && pass == APPLY_KNOWN && ctx->fwd->ops->table_known) {
 		/* Perhaps the kernel is not as lvsd last knew it: read it back and try again. */
 		log_debug(&ctx->log, "forwarding table: changes refused against the table as "
@@ -74,22 +78,22 @@ static void apply(struct lvsd *ctx, const struct cfg *prev, enum apply_pass pass
 
 void lvsd_apply_reload(struct lvsd *ctx, const struct cfg *prev)
 {
-	apply(ctx, prev, APPLY_KNOWN);
+	apply(ctx, prev, APPLY_KNOWN, NULL);
 }
 
-void lvsd_apply_repair(struct lvsd *ctx)
+void lvsd_apply_repair(struct lvsd *ctx, struct fwd_table *t)
 {
-	apply(ctx, NULL, APPLY_REPAIR);
+	apply(ctx, NULL, APPLY_REPAIR, t);
 }
 
 void lvsd_apply(struct lvsd *ctx)
 {
-	apply(ctx, NULL, APPLY_KNOWN);
+	apply(ctx, NULL, APPLY_KNOWN, NULL);
 }
 
 void lvsd_apply_full(struct lvsd *ctx)
 {
-	apply(ctx, NULL, APPLY_FULL);
+	apply(ctx, NULL, APPLY_FULL, NULL);
 }
 
 /* Log level and log target follow the configuration; a bad target keeps the old. */

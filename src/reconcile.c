@@ -505,13 +505,15 @@ static bool *shared_services(const struct cfg *cfg, const struct cfg *prev)
 	return same;
 }
 
-static int reconcile_with(struct fwd *f, const struct cfg *cfg, const struct cfg *prev,
+/* The diff against table t (freed here), and its edits. */
+static int reconcile_diff(struct fwd *f, const struct cfg *cfg, const struct cfg *prev,
 			  const struct reconcile_view *view, struct logger *log,
-			  struct reconcile_result *res, bool known, bool reload)
+			  struct reconcile_result *res, struct fwd_table *tp, double ms_table,
+			  bool reload)
 {
 	bool *same = NULL;
 	struct fwd_service_key *keys;
-	struct fwd_table t = { 0 };
+	struct fwd_table t = *tp;
 	char err[256];
 	uint32_t before[32];
 	unsigned n_before = res->n_refused < 32 ? res->n_refused : 32;
@@ -521,13 +523,7 @@ static int reconcile_with(struct fwd *f, const struct cfg *cfg, const struct cfg
 	memset(res, 0, sizeof(*res));
 	memcpy(res->prev, before, n_before * sizeof(before[0]));
 	res->n_prev = n_before;
-	if ((known && f->ops->table_known ? f->ops->table_known : f->ops->table)
-		    (f, &t, err, sizeof(err)) < 0) {
-		log_error(log, "cannot read the forwarding table: %s", err);
-		return -1;
-	}
-	res->ms_table = log_clock_ms() - t0;
-	t0 += res->ms_table;
+	res->ms_table = ms_table;
 	if (!(keys = calloc(cfg->n_services + 1, sizeof(*keys)))) {
 		log_error(log, "cannot reconcile the forwarding table: out of memory");
 		fwd_table_free(&t);
@@ -571,6 +567,22 @@ static int reconcile_with(struct fwd *f, const struct cfg *cfg, const struct cfg
 	return res->failures ? -1 : 0;
 }
 
+static int reconcile_with(struct fwd *f, const struct cfg *cfg, const struct cfg *prev,
+			  const struct reconcile_view *view, struct logger *log,
+			  struct reconcile_result *res, bool known, bool reload)
+{
+	struct fwd_table t = { 0 };
+	char err[256];
+	double t0 = log_clock_ms();
+
+	if ((known && f->ops->table_known ? f->ops->table_known : f->ops->table)
+		    (f, &t, err, sizeof(err)) < 0) {
+		log_error(log, "cannot read the forwarding table: %s", err);
+		return -1;
+	}
+	return reconcile_diff(f, cfg, prev, view, log, res, &t, log_clock_ms() - t0, reload);
+}
+
 int reconcile(struct fwd *f, const struct cfg *cfg, const struct cfg *prev,
 	      const struct reconcile_view *view, struct logger *log,
 	      struct reconcile_result *res)
@@ -590,6 +602,12 @@ int reconcile_reload(struct fwd *f, const struct cfg *cfg, const struct cfg *pre
 		     struct reconcile_result *res)
 {
 	return reconcile_with(f, cfg, prev, view, log, res, true, true);
+}
+
+int reconcile_table(struct fwd *f, const struct cfg *cfg, const struct reconcile_view *view,
+		    struct logger *log, struct reconcile_result *res, struct fwd_table *t)
+{
+	return reconcile_diff(f, cfg, NULL, view, log, res, t, 0, false);
 }
 
 int reconcile_remove_owned(struct fwd *f, const struct cfg *cfg, const struct drain *d,

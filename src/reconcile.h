@@ -116,6 +116,13 @@ int reconcile_reload(struct fwd *f, const struct cfg *cfg, const struct cfg *pre
 		     struct reconcile_result *res);
 
 /*
+ * reconcile() against a table already read (fwd_ops.table_read_*),
+ * which it takes and frees.
+ */
+int reconcile_table(struct fwd *f, const struct cfg *cfg, const struct reconcile_view *view,
+		    struct logger *log, struct reconcile_result *res, struct fwd_table *t);
+
+/*
  * Remove from the core the services cfg has and those d drains (lvsd's,
  * on its way out), leaving every other. The count removed, or -1 if
  * anything failed (logged).
