@@ -1,6 +1,11 @@
 #!/usr/bin/env python3
 """reload_time.py - one timed reload for bench/reload.sh; prints milliseconds.
 
+For the daemons on the host (and lvsctl reload in the VM). The kernel's
+table in the VM is watched by bench/ipvs_wait (C, a netlink dump of one
+service per poll): a Python poller there re-read all of /proc/net/ip_vs,
+which on the VM's emulated CPU took the CPU of the daemon it timed.
+
   lvsd-ctl SOCK VIP RIP WEIGHT
       t0; `reload` over lvsd's control socket; t1 when its answer is in
       (lvsd answers after the new table is applied). Then (untimed) the
@@ -12,11 +17,6 @@
       t0; SIGUSR2 to HAProxy's master PID; t1 when `get weight` on the
       stats socket says WEIGHT: only the new worker, on the new file,
       can say it, so by then it serves.
-  ipvs-hup PID VIP RIP WEIGHT
-      t0; SIGHUP to PID (keepalived, or lvsd on the kernel core); t1 when
-      the kernel's table (/proc/net/ip_vs, read directly: starting
-      ipvsadm for every try would cost more than what is measured on the
-      VM's emulated CPU) shows RIP of VIP at WEIGHT.
 
 Every poll sleeps POLL_MS (5) between tries, so the daemon being timed
 keeps its CPU; the answer is late by at most one poll. Gives up after
@@ -65,25 +65,6 @@ def weight_in_list(text, vip, rip):
             in_svc = f[1] == vip
         elif in_svc and len(f) >= 4 and f[0] == "->" and f[1] == rip:
             return int(f[3])
-    return None
-
-
-def hexaddr(ipport):
-    """"127.1.0.1:80" as /proc/net/ip_vs writes it: "7F010001:0050"."""
-    ip, port = ipport.rsplit(":", 1)
-    return "%s:%04X" % ("".join("%02X" % int(b) for b in ip.split(".")), int(port))
-
-
-def weight_in_proc(vip, rip):
-    """RIP's weight under TCP VIP in /proc/net/ip_vs, or None."""
-    in_svc = False
-    with open("/proc/net/ip_vs") as f:
-        for line in f:
-            fld = line.split()
-            if len(fld) >= 2 and fld[0] in ("TCP", "UDP", "FWM"):
-                in_svc = fld[0] == "TCP" and fld[1] == vip
-            elif in_svc and len(fld) >= 4 and fld[0] == "->" and fld[1] == rip:
-                return int(fld[3])
     return None
 
 
@@ -138,18 +119,6 @@ def main(a):
         t0 = time.monotonic()
         os.kill(pid, signal.SIGUSR2)
         if not poll(lambda: haproxy_weight(sock, srv) == w):
-            sys.exit(2)
-        t1 = time.monotonic()
-    elif mode == "ipvs-hup":
-        pid, vip, rip, w = int(a[1]), a[2], a[3], int(a[4])
-
-        hv, hr = hexaddr(vip), hexaddr(rip)
-
-        def seen():
-            return weight_in_proc(hv, hr) == w
-        t0 = time.monotonic()
-        os.kill(pid, signal.SIGHUP)
-        if not poll(seen):
             sys.exit(2)
         t1 = time.monotonic()
     else:
