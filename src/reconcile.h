@@ -76,6 +76,10 @@ void reconcile_dest_conf(const struct cfg_service *s, const struct cfg_real_serv
  */
 size_t reconcile_desired_dests(const struct cfg_service *s, const struct reconcile_view *view,
 			       struct fwd_dest_conf *out);
+/* Is addr a configured real server of s (its port filled from the
+ * service's), or its sorry server? */
+bool reconcile_in_config(const struct cfg_service *s, const struct lvs_addr *addr);
+bool reconcile_is_sorry_server(const struct cfg_service *s, const struct lvs_addr *addr);
 
 /*
  * Apply cfg to the core. Every refused operation is logged with its
