@@ -1,9 +1,12 @@
 /*
  * json.c - append-only JSON text with automatic commas.
+ *
+ * The status of 10,000 real servers is ~4 MB of it, written inside the
+ * event loop, where the health checks wait for it: so a string's plain
+ * run is copied at once and integers are written without printf.
  */
 #include "config.h"
 
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,24 +34,36 @@ const char *json_text(const struct json *j)
 	return j->buf ? j->buf : "";
 }
 
-static void put(struct json *j, const char *s, size_t n)
+/* Room for n more bytes and the NUL: false (and failed) when there is none. */
+static bool reserve(struct json *j, size_t n)
 {
-	if (j->failed)
-		return;
-	if (j->len + n + 1 > j->cap) {
-		size_t cap = j->cap ? j->cap : 256;
-		char *b;
+	size_t cap = j->cap ? j->cap : 256;
+	char *b;
 
-		while (cap < j->len + n + 1)
-			cap *= 2;
-		b = realloc(j->buf, cap);
-		if (!b) {
-			j->failed = true;
-			return;
-		}
-		j->buf = b;
-		j->cap = cap;
+	if (j->failed)
+		return false;
+	while (cap < j->len + n + 1)
+		cap *= 2;
+	b = realloc(j->buf, cap);
+	if (!b) {
+		j->failed = true;
+		return false;
 	}
+	j->buf = b;
+	j->cap = cap;
+	return true;
+}
+
+size_t json_len(const struct json *j)
+{
+	return j->len;
+}
+
+/* Text after a failure is never shown (json_text), so the room test alone guards the copy. */
+static inline void put(struct json *j, const char *s, size_t n)
+{
+	if (j->len + n + 1 > j->cap && !reserve(j, n))
+		return;
 	memcpy(j->buf + j->len, s, n);
 	j->len += n;
 	j->buf[j->len] = '\0';
@@ -125,6 +140,12 @@ static size_t utf8_len(const unsigned char *s)
 	return n;
 }
 
+/* Printable ASCII that needs no escape: most of every string. */
+static bool plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 static void put_escaped(struct json *j, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -132,8 +153,16 @@ static void put_escaped(struct json *j, const char *str)
 
 	put(j, "\"", 1);
 	while (*s) {
-		size_t n = utf8_len(s);
+		size_t n = 0;
 
+		while (plain(s[n]))
+			n++;
+		if (n) {
+			put(j, (const char *)s, n);
+			s += n;
+			continue;
+		}
+		n = utf8_len(s);
 		if (n == 0) {
 			put(j, "\\ufffd", 6);
 			s++;
@@ -174,20 +203,32 @@ void json_string(struct json *j, const char *s)
 		put(j, "null", 4);
 }
 
-void json_int(struct json *j, int64_t v)
+/* v in decimal, after a minus sign if negative. */
+static void put_decimal(struct json *j, bool negative, uint64_t v)
 {
 	char b[24];
+	size_t i = sizeof(b);
 
+	do {
+		b[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (negative)
+		b[--i] = '-';
+	put(j, b + i, sizeof(b) - i);
+}
+
+void json_int(struct json *j, int64_t v)
+{
 	value_sep(j);
-	put(j, b, (size_t)snprintf(b, sizeof(b), "%" PRId64, v));
+	/* The magnitude as unsigned: -INT64_MIN does not fit an int64_t. */
+	put_decimal(j, v < 0, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
 }
 
 void json_uint(struct json *j, uint64_t v)
 {
-	char b[24];
-
 	value_sep(j);
-	put(j, b, (size_t)snprintf(b, sizeof(b), "%" PRIu64, v));
+	put_decimal(j, false, v);
 }
 
 void json_double(struct json *j, double v)

@@ -28,6 +28,8 @@ void json_init(struct json *j);
 void json_free(struct json *j);
 /* The text so far (NUL-terminated), or NULL if anything failed. */
 const char *json_text(const struct json *j);
+/* Its length in bytes (that of json_text() when that is not NULL). */
+size_t json_len(const struct json *j);
 
 void json_object_begin(struct json *j);
 void json_object_end(struct json *j);

@@ -4,8 +4,10 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -99,6 +101,54 @@ static void test_non_finite_double(void **state)
 	json_free(&j);
 }
 
+/* Integers are written without printf: they must read as printf would write them. */
+static void test_integers(void **state)
+{
+	static const int64_t ints[] = { 0, 1, -1, 9, 10, -10, 99, 100, 1234567890, -987654321,
+					INT64_MAX, INT64_MIN, INT64_MIN + 1 };
+	static const uint64_t uints[] = { 0, 7, 10, 4294967295u, 4294967296u, UINT64_MAX,
+					  UINT64_MAX - 1, 10000000000000000000u };
+	char want[64];
+	struct json j;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		json_init(&j);
+		json_array_begin(&j);
+		json_int(&j, ints[i]);
+		json_array_end(&j);
+		snprintf(want, sizeof(want), "[%" PRId64 "]", ints[i]);
+		assert_string_equal(json_text(&j), want);
+		json_free(&j);
+	}
+	for (size_t i = 0; i < sizeof(uints) / sizeof(uints[0]); i++) {
+		json_init(&j);
+		json_array_begin(&j);
+		json_uint(&j, uints[i]);
+		json_array_end(&j);
+		snprintf(want, sizeof(want), "[%" PRIu64 "]", uints[i]);
+		assert_string_equal(json_text(&j), want);
+		json_free(&j);
+	}
+}
+
+/* A long plain run, copied at once, with escapes around and inside it. */
+static void test_long_string(void **state)
+{
+	char in[3000], want[3100];
+	struct json j;
+
+	(void)state;
+	memset(in, 'a', sizeof(in) - 1);
+	in[sizeof(in) - 1] = '\0';
+	in[1500] = '"';
+	json_init(&j);
+	json_string(&j, in);
+	snprintf(want, sizeof(want), "\"%.1500s\\\"%s\"", in, in + 1501);
+	assert_string_equal(json_text(&j), want);
+	json_free(&j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -106,6 +156,8 @@ int main(void)
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_misuse_gives_no_text),
 		cmocka_unit_test(test_non_finite_double),
+		cmocka_unit_test(test_integers),
+		cmocka_unit_test(test_long_string),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
