@@ -20,6 +20,8 @@
 #include <time.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <dirent.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -517,6 +519,114 @@ static void test_tls_missing_ca(void **state)
 			    "cannot load CA file /nonexistent/lvsd-ca.pem: No such file or directory");
 }
 
+/* ---- one socket per checker ----------------------------------------------------- */
+
+/* Descriptors this process holds now. */
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n - 1;	/* the listing's own */
+}
+
+/* The fewest descriptors seen in 12 looks, 17 ms of the loop apart: probes come every 50 ms. */
+static int fewest_fds(struct fx *f)
+{
+	int fewest = open_fds();
+
+	for (int i = 0; i < 12; i++) {
+		int n;
+
+		run_for(f, 17);
+		n = open_fds();
+		fewest = n < fewest ? n : fewest;
+	}
+	return fewest;
+}
+
+/*
+ * A probe ends with a reset that keeps its socket (connect(AF_UNSPEC)),
+ * and the next probe connects it again: between probes the checker holds
+ * one socket, never none, and every probe passes on it.
+ */
+static void test_http_keeps_its_socket(void **state)
+{
+	struct fx *f = *state;
+	int before;
+
+	f->conf = conf_of(CHECK_HTTP);
+	f->conf.interval = 50;
+	serve(f, TSRV_REPLY, OK_200, NULL);
+	before = open_fds();
+	run_probes(f, 4);
+	assert_int_equal(fewest_fds(f), before + 1);
+	run_probes(f, 12);
+	assert_all_ok(f);
+	assert_true(tsrv_accepted(f->srv) >= 12);
+}
+
+/*
+ * A socket in the upper half of the descriptor limit is closed, not kept.
+ * The limit applies to the numbers new descriptors get (the lowest free
+ * one), so it is set to twice the lowest free number: every socket of
+ * the test gets a number in the upper half.
+ */
+static void test_http_spare_within_half_the_limit(void **state)
+{
+	struct fx *f = *state;
+	struct rlimit old, low;
+	int before, lowest, fill[64], nfill = 0;
+
+	f->conf = conf_of(CHECK_HTTP);
+	f->conf.interval = 50;
+	serve(f, TSRV_REPLY, OK_200, NULL);
+	/* Room in the upper half for the probe's socket, the server's and the tests' own. */
+	while (nfill < 64 && (lowest = dup(0)) >= 0 && lowest < 16)
+		fill[nfill++] = lowest;
+	assert_true(lowest >= 16);
+	close(lowest);
+	before = open_fds();
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = 2 * (rlim_t)lowest;
+	if (low.rlim_cur > old.rlim_cur)
+		skip();
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	run_probes(f, 4);		/* the limit is read when the checker is made */
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(fewest_fds(f), before);
+	assert_all_ok(f);
+	for (int i = 0; i < nfill; i++)
+		close(fill[i]);
+}
+
+/* The server gone: a probe on the kept socket is refused as a new socket's would be. */
+static void test_http_refused_on_a_kept_socket(void **state)
+{
+	struct fx *f = *state;
+	uint64_t end;
+
+	f->conf = conf_of(CHECK_HTTP);
+	f->conf.interval = 50;
+	serve(f, TSRV_REPLY, OK_200, NULL);
+	run_probes(f, 3);
+	assert_all_ok(f);
+	tsrv_free(f->srv);
+	f->srv = NULL;
+	/* A probe in flight when the server went is reset instead; the next one is refused. */
+	end = now_ms() + 2000;
+	while (strcmp(checker_last(f->c), "fail: connect refused") != 0 && now_ms() < end)
+		run_for(f, 5);
+	assert_string_equal(checker_last(f->c), "fail: connect refused");
+	assert_false(checker_is_up(f->c));
+}
+
 /* ---- many probes ------------------------------------------------------------------ */
 
 /*
@@ -696,6 +806,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tls_server_closes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls_black_hole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls_missing_ca, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_keeps_its_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_spare_within_half_the_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_refused_on_a_kept_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_probes, setup, teardown),
 	};
 
