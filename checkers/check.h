@@ -198,6 +198,7 @@ struct checker_args {
 	void (*on_change)(void *arg, struct checker *c);
 	void *arg;
 	uint64_t seed;			/* spreads the first probe over the interval */
+	size_t peers;			/* checkers the caller runs, this one among them; 0: unknown */
 	/*
 	 * How it starts: as `alpha` says, or (replacing a checker whose check
 	 * a reload changed) in that checker's state, so a dead server is not
@@ -208,11 +209,14 @@ struct checker_args {
 
 /*
  * A checker's first probe falls at a random point of its first interval,
- * on this grid (when the interval holds two slots or more), so that many
- * checkers fire in groups, one wake-up of the loop each (check.c).
+ * on a grid of slots (when the interval holds two of CHECK_SLOT_US or
+ * more), so that checkers fire in groups, one wake-up of the loop each
+ * (check.c): a slot is CHECK_SLOT_US wide, or wider when there are too
+ * few peers to put CHECK_SLOT_PROBES in each.
  */
 #define CHECK_SLOT_US 5000u
-uint64_t check_first_delay_us(uint64_t random, uint64_t interval_us);
+#define CHECK_SLOT_PROBES 32u
+uint64_t check_first_delay_us(uint64_t random, uint64_t interval_us, size_t peers);
 
 /* A checker, started: its first probe runs within one interval. NULL with err. */
 struct checker *checker_new(const struct checker_args *a, char *err, size_t errlen);

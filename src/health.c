@@ -243,6 +243,7 @@ static void start_checker(struct health *h, struct health_rs *r, int start)
 		.env = &h->env, .conf = &r->conf->check, .real_server = r->addr,
 		.on_change = on_checker_change, .arg = r,
 		.seed = h->seed++ * 0x9e3779b97f4a7c15ull, .start = start,
+		.peers = h->n_checks,
 	};
 
 	snprintf(full, sizeof(full), "%s %s", cfg_service_label(r->svc->conf, label, sizeof(label)),
@@ -360,12 +361,24 @@ static int resolve_script_user(struct health *h, const struct cfg *cfg, char *er
 	return 0;
 }
 
+/* How many checkers cfg makes: how they share the loop's wake-ups (check_first_delay_us). */
+static size_t count_checks(const struct cfg *cfg)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cfg->n_services; i++)
+		for (size_t j = 0; j < cfg->services[i].n_real_servers; j++)
+			n += cfg->services[i].real_servers[j].check.type != CHECK_NONE;
+	return n;
+}
+
 int health_sync(struct health *h, const struct cfg *cfg, char *err, size_t errlen)
 {
 	struct health_svc *hs, *next;
 
 	if (resolve_script_user(h, cfg, err, errlen) < 0)
 		return -1;
+	h->n_checks = count_checks(cfg);
 	TAILQ_FOREACH(hs, &h->services, entry)
 		hs->seen = false;
 	for (size_t i = 0; i < cfg->n_services; i++)

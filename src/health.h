@@ -66,6 +66,7 @@ struct health {
 	void (*on_change)(void *arg);	/* the table should be reconciled */
 	void *arg;
 	uint64_t seed;
+	size_t n_checks;			/* real servers with a check in the config synced */
 };
 
 /* 0, or -1 when out of memory. */

@@ -163,7 +163,7 @@ static void test_first_delays_fall_in_slots(void **state)
 		uint64_t d;
 
 		x = x * 6364136223846793005u + 1442695040888963407u;
-		d = check_first_delay_us(x >> 11, 1000000);
+		d = check_first_delay_us(x >> 11, 1000000, 10000);
 		assert_true(d < 1000000);
 		assert_int_equal(d % CHECK_SLOT_US, 0);
 		per_slot[d / CHECK_SLOT_US]++;
@@ -175,8 +175,41 @@ static void test_first_delays_fall_in_slots(void **state)
 	assert_int_equal(used, 1000000 / CHECK_SLOT_US);
 	assert_true(most < 120);
 	/* An interval under two slots keeps a plain random point; none: at once. */
-	assert_int_equal(check_first_delay_us(7777, 6000), 7777 % 6000);
-	assert_int_equal(check_first_delay_us(12345, 0), 0);
+	assert_int_equal(check_first_delay_us(7777, 6000, 10000), 7777 % 6000);
+	assert_int_equal(check_first_delay_us(12345, 0, 10000), 0);
+	/* Peers unknown: the 5 ms grid. */
+	assert_int_equal(check_first_delay_us(123457, 1000000, 0), 123457 % 200 * CHECK_SLOT_US);
+}
+
+/*
+ * Few checkers share wider slots, about CHECK_SLOT_PROBES each, so that
+ * each wake-up of the loop serves a batch: 100 checkers at 1 s fall in 3
+ * slots of 320 ms, not in 100 different 5 ms ones; 40 fire together.
+ */
+static void test_few_checkers_share_wide_slots(void **state)
+{
+	uint64_t x = 0x2545f4914f6cdd1du, seen[4] = { 0 };
+	size_t used = 0;
+
+	(void)state;
+	for (int i = 0; i < 100; i++) {
+		uint64_t d, k;
+
+		x = x * 6364136223846793005u + 1442695040888963407u;
+		d = check_first_delay_us(x >> 11, 1000000, 100);
+		assert_true(d < 1000000);
+		assert_int_equal(d % 320000, 0);
+		k = d / 320000;
+		assert_true(k < 3);
+		used += seen[k]++ == 0;
+	}
+	assert_int_equal(used, 3);
+	for (int i = 0; i < 40; i++) {
+		x = x * 6364136223846793005u + 1442695040888963407u;
+		assert_int_equal(check_first_delay_us(x >> 11, 1000000, 40), 0);
+	}
+	/* A long interval, many checkers: still the 5 ms grid, never narrower. */
+	assert_int_equal(check_first_delay_us(987654321, 60000000, 1000000) % CHECK_SLOT_US, 0);
 }
 
 int main(void)
@@ -188,6 +221,7 @@ int main(void)
 		cmocka_unit_test(test_expect_and_type),
 		cmocka_unit_test(test_target_overrides),
 		cmocka_unit_test(test_first_delays_fall_in_slots),
+		cmocka_unit_test(test_few_checkers_share_wide_slots),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
