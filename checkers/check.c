@@ -104,12 +104,14 @@ static uint64_t loop_now_us(const struct checker *c)
  * grid of slots. 10,000 checkers at 1 s fire in 200 slots of 5 ms, ~50
  * probes per wake-up of the loop, instead of one wake-up per
  * millisecond. Fewer checkers get wider slots, of about
- * CHECK_SLOT_PROBES each: 100 checkers at 1 s wake the loop 3 times a
+ * CHECK_SLOT_PROBES each: 100 checkers at 1 s wake the loop 6 times a
  * second, not 100; under 2 * CHECK_SLOT_PROBES all fire together. In the
- * test VM a wake-up cost about what a probe did (100 tcp checks took half
- * the CPU with 50 ms slots as with 5 ms ones); a slot of 32 probes holds
- * the loop for about a millisecond. A probe waits at most for the ones
- * before it in its slot.
+ * test VM a wake-up cost about what a probe did: 100 http checks took
+ * 45% less CPU in slots of 16 than in slots of one or two. A slot's
+ * probes start one after the other, so the last waits for the others:
+ * on one emulated CPU shared with the servers, slots of 32 made some
+ * http probes start 100-130 ms late, slots of 16 at most 76-88 ms (65
+ * with slots of one); on the host, a millisecond.
  */
 uint64_t check_first_delay_us(uint64_t random, uint64_t interval_us, size_t peers)
 {

@@ -215,7 +215,7 @@ struct checker_args {
  * few peers to put CHECK_SLOT_PROBES in each.
  */
 #define CHECK_SLOT_US 5000u
-#define CHECK_SLOT_PROBES 32u
+#define CHECK_SLOT_PROBES 16u
 uint64_t check_first_delay_us(uint64_t random, uint64_t interval_us, size_t peers);
 
 /* A checker, started: its first probe runs within one interval. NULL with err. */

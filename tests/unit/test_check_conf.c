@@ -183,12 +183,12 @@ static void test_first_delays_fall_in_slots(void **state)
 
 /*
  * Few checkers share wider slots, about CHECK_SLOT_PROBES each, so that
- * each wake-up of the loop serves a batch: 100 checkers at 1 s fall in 3
- * slots of 320 ms, not in 100 different 5 ms ones; 40 fire together.
+ * each wake-up of the loop serves a batch: 100 checkers at 1 s fall in 6
+ * slots of 160 ms, not in 100 different 5 ms ones; 20 fire together.
  */
 static void test_few_checkers_share_wide_slots(void **state)
 {
-	uint64_t x = 0x2545f4914f6cdd1du, seen[4] = { 0 };
+	uint64_t x = 0x2545f4914f6cdd1du, seen[7] = { 0 };
 	size_t used = 0;
 
 	(void)state;
@@ -198,15 +198,15 @@ static void test_few_checkers_share_wide_slots(void **state)
 		x = x * 6364136223846793005u + 1442695040888963407u;
 		d = check_first_delay_us(x >> 11, 1000000, 100);
 		assert_true(d < 1000000);
-		assert_int_equal(d % 320000, 0);
-		k = d / 320000;
-		assert_true(k < 3);
+		assert_int_equal(d % 160000, 0);
+		k = d / 160000;
+		assert_true(k < 6);
 		used += seen[k]++ == 0;
 	}
-	assert_int_equal(used, 3);
-	for (int i = 0; i < 40; i++) {
+	assert_int_equal(used, 6);
+	for (int i = 0; i < 20; i++) {
 		x = x * 6364136223846793005u + 1442695040888963407u;
-		assert_int_equal(check_first_delay_us(x >> 11, 1000000, 40), 0);
+		assert_int_equal(check_first_delay_us(x >> 11, 1000000, 20), 0);
 	}
 	/* A long interval, many checkers: still the 5 ms grid, never narrower. */
 	assert_int_equal(check_first_delay_us(987654321, 60000000, 1000000) % CHECK_SLOT_US, 0);
