@@ -108,10 +108,12 @@ static uint64_t loop_now_us(const struct checker *c)
  * second, not 100; under 2 * CHECK_SLOT_PROBES all fire together. In the
  * test VM a wake-up cost about what a probe did: 100 http checks took
  * 45% less CPU in slots of 16 than in slots of one or two. A slot's
- * probes start one after the other, so the last waits for the others:
- * on one emulated CPU shared with the servers, slots of 32 made some
- * http probes start 100-130 ms late, slots of 16 at most 76-88 ms (65
- * with slots of one); on the host, a millisecond.
+ * probes start one after the other, so the last waits for the others;
+ * that is why the tcp transport connects every probe of a slot before
+ * it sends any request (check_tcp.c): on one emulated CPU shared with
+ * the servers, each request sent right after its connect let the server
+ * run before the next probe started, and slots of 32 made some http
+ * probes start 100-130 ms late, slots of 16 at most 76-88 ms.
  */
 uint64_t check_first_delay_us(uint64_t random, uint64_t interval_us, size_t peers)
 {

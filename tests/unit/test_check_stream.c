@@ -675,21 +675,6 @@ static void test_many_probes(void **state)
 	/* Freed by teardown, some of them mid-probe. */
 }
 
-/* A listener on 127.0.0.1 that the test never serves; its port in *port. */
-static int bare_listener(unsigned *port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(listen(fd, 64), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	*port = ntohs(sin.sin_port);
-	return fd;
-}
-
 /*
  * A tcp check is the SYN-ACK alone: it holds the handshake's last ACK
  * back and resets the connection, so a listener that never accepts has
@@ -699,9 +684,10 @@ static void test_tcp_never_completes_a_handshake(void **state)
 {
 	struct fx *f = *state;
 	unsigned port;
-	int lfd = bare_listener(&port), accepted = 0, fd;
+	int lfd = tsrv_bare_listener(&port), accepted = 0, fd;
 	char addr[64], err[256] = "";
 
+	assert_true(lfd >= 0);
 	f->conf = conf_of(CHECK_TCP);
 	f->conf.interval = 20;
 	snprintf(addr, sizeof(addr), "127.0.0.1:%u", port);

@@ -59,4 +59,10 @@ struct tpki {
 int tpki_make(struct tpki *k);
 void tpki_free(struct tpki *k);
 
+/*
+ * A listener on 127.0.0.1 that nothing serves (the kernel still completes
+ * handshakes into its queue): its descriptor, its port in *port; -1 on error.
+ */
+int tsrv_bare_listener(unsigned *port);
+
 #endif
