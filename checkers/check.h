@@ -120,7 +120,7 @@ struct check_transport {
 extern const struct check_transport check_tcp_transport;
 
 /*
- * For the stream transports (check_tcp.c): a non-blocking socket with
+ * For the stream transports (check_tcp_sock.c): a non-blocking socket with
  * connect() begun toward target; we_speak_first turns TCP_QUICKACK off so
  * that the handshake's last ACK rides on our first bytes (or, for a bare
  * tcp check, is never sent). The fd, with *connect_err set if connect()

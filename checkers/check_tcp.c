@@ -27,16 +27,11 @@
  * the server's kernel answered our SYN with a SYN-ACK within the
  * timeout.
  *
- * A probe's socket outlives its connection: connect(AF_UNSPEC) resets
- * the connection as close() with SO_LINGER 0 would, and leaves the
- * socket unbound and still registered with the loop (for reading and
- * writing, edge-triggered), for the checker's next probe to connect
- * again: no socket(), close() or epoll_ctl() per probe (6-10% of an
- * http probe's CPU, measured). Events that come between probes are ignored;
- * the loop reports readiness as it is when asked, so a stale wake-up
- * never reads as the next connection's. Only sockets in the lower half
- * of the descriptor limit are kept, so that spares never starve the
- * probes in flight or the forwarding core of descriptors.
+ * A probe's socket outlives its connection (check_tcp_sock.c): reset,
+ * it stays registered with the loop for the checker's next probe.
+ * Events that come between probes are ignored; the loop reports
+ * readiness as it is when asked, so a stale wake-up never reads as the
+ * next connection's.
  *
  * With `keepalive` (http only) a probe whose judge saw one whole,
  * exactly framed response and said the connection may stay keeps it,
@@ -51,20 +46,12 @@
 
 #include <errno.h>
 #include <stdarg.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
-#include <event2/event.h>
-#include <event2/event_struct.h>
-
-#include "check.h"
-#include "check_syn.h"
+#include "check_tcp_run.h"
 
 /* What one read() takes at most; a reply judged in one piece never touches the heap. */
 #define TCP_READ_CHUNK 16384
@@ -73,106 +60,6 @@ static const char phase_connecting[] = "connecting";
 static const char phase_sending[] = "sending the request";
 static const char phase_waiting[] = "waiting for the reply";
 
-/* The transport's state for one checker, reused by each of its probes (p->run). */
-struct tcp_run {
-	struct check_probe *p;
-	evutil_socket_t fd;		/* -1 between probes */
-	int connect_err;		/* connect() failed at once with this */
-	bool connected;
-	struct event ev;		/* the socket, edge-triggered, read and write, persistent */
-	unsigned char *out;		/* request bytes not sent yet (our copy) */
-	size_t out_len, out_off;
-	unsigned char *in;		/* reply bytes the judge has not consumed */
-	size_t in_len, in_cap;
-	struct syn_probe syn;		/* a bare tcp check, as a SYN probe (check_syn.c) */
-	/* http keepalive: the connection outlives its probe and serves the next. */
-	bool idle;			/* kept between probes: events are ignored */
-	bool reused;			/* this probe's request went on a kept connection */
-	size_t got;			/* reply bytes this probe has read */
-	bool registered;		/* ev is in the loop, for fd */
-	bool spare;			/* fd is disconnected, for the next probe to connect */
-	/* The request to send as soon as the probes due with this one have connected. */
-	const unsigned char *first_req;
-	size_t first_len;
-	int spare_af;
-	evutil_socket_t keep_below;	/* a socket is kept as a spare only under this */
-};
-
-int check_tcp_connect(const struct lvs_addr *target, bool we_speak_first, int *connect_err,
-		      char *why, size_t whylen)
-{
-	struct sockaddr_storage ss;
-	socklen_t sslen = addr_to_sockaddr(target, &ss);
-	int fd = socket(target->af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), off = 0;
-
-	*connect_err = 0;
-	if (fd < 0) {
-		snprintf(why, whylen, "cannot make a socket: %s", strerror(errno));
-		return -1;
-	}
-	/* Best effort: without it the check works the same, at a higher cost. */
-	if (we_speak_first)
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &off, sizeof(off));
-	if (connect(fd, (struct sockaddr *)&ss, sslen) < 0 && errno != EINPROGRESS)
-		*connect_err = errno;
-	return fd;
-}
-
-void check_tcp_abort(int fd)
-{
-	const struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-
-	if (fd < 0)
-		return;
-	/* A reset, not a FIN: neither side keeps the connection in TIME_WAIT. */
-	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	close(fd);
-}
-
-/* The socket closed for good (with a reset if it is connected), and out of the loop. */
-static void tcp_close(struct tcp_run *run)
-{
-	/* Closed first: the kernel drops it from epoll, libevent's delete finds it gone. */
-	check_tcp_abort(run->fd);
-	run->fd = -1;
-	if (event_initialized(&run->ev))
-		event_del(&run->ev);	/* also drops a connect error queued by event_active() */
-	run->registered = false;
-	run->spare = false;
-}
-
-/*
- * Reset fd's connection (a live one gets a RST) and make it a socket
- * that can connect again: 0, or -1 and it must be closed. The reset
- * leaves ECONNRESET pending on the socket; the next connect() clears it
- * (the kernel's tcp_connect_init), so it costs no system call here.
- */
-static int tcp_disconnect(int fd)
-{
-	struct sockaddr sa = { .sa_family = AF_UNSPEC };
-
-	return connect(fd, &sa, sizeof(sa));
-}
-
-/* Back to "between probes": the connection reset, the socket kept if it may be, buffers freed. */
-static void tcp_reset(struct tcp_run *run)
-{
-	if (run->fd >= 0 && !run->spare) {
-		if (run->registered && run->fd < run->keep_below && tcp_disconnect(run->fd) == 0)
-			run->spare = true;
-		else
-			tcp_close(run);
-	}
-	free(run->out);
-	free(run->in);
-	run->out = run->in = NULL;
-	run->out_len = run->out_off = run->in_len = run->in_cap = 0;
-	run->connected = false;
-	run->connect_err = 0;
-	run->idle = run->reused = false;
-	run->first_req = NULL;
-	run->first_len = 0;
-}
 
 /*
  * The judge has seen one whole response and nothing more: the socket,
@@ -195,7 +82,7 @@ static void tcp_end(struct tcp_run *run, bool up, const char *detail)
 {
 	struct check_probe *p = run->p;
 
-	tcp_reset(run);
+	tcp_sock_reset(run);
 	p->run = NULL;
 	check_probe_end(p, up, detail);
 }
@@ -368,7 +255,7 @@ static void tcp_reopen(struct tcp_run *run)
 	struct check_probe *p = run->p;
 	char why[CHECK_DETAIL_MAX];
 
-	tcp_reset(run);
+	tcp_sock_reset(run);
 	p->run = NULL;
 	if (tcp_open(run, why, sizeof(why)) < 0)
 		check_probe_end(p, false, why);
@@ -534,24 +421,8 @@ static int tcp_reuse(struct tcp_run *run, const unsigned char *req, size_t len)
 			return 0;
 		}
 	}
-	tcp_reset(run);
+	tcp_sock_reset(run);
 	return -1;
-}
-
-/* Connect the spare socket to the probe's target: as check_tcp_connect(), on a kept socket. */
-static void tcp_connect_spare(struct tcp_run *run, bool we_speak_first)
-{
-	struct sockaddr_storage ss;
-	socklen_t sslen = addr_to_sockaddr(&run->p->target, &ss);
-	int off = 0;
-
-	run->spare = false;
-	run->connect_err = 0;
-	/* The disconnect put the socket back to quick ACKs. */
-	if (we_speak_first)
-		(void)setsockopt(run->fd, IPPROTO_TCP, TCP_QUICKACK, &off, sizeof(off));
-	if (connect(run->fd, (struct sockaddr *)&ss, sslen) < 0 && errno != EINPROGRESS)
-		run->connect_err = errno;
 }
 
 /* Watch a new socket, for reading and writing from now on: 0, or -1 with why. */
@@ -586,10 +457,10 @@ static int tcp_open(struct tcp_run *run, char *why, size_t whylen)
 		first = len > 0;
 	}
 	if (run->spare && run->spare_af == p->target.af) {
-		tcp_connect_spare(run, first);
+		tcp_sock_connect_spare(run, first);
 	} else {
 		if (run->fd >= 0)
-			tcp_close(run);
+			tcp_sock_close(run);
 		run->fd = check_tcp_connect(&p->target, first, &run->connect_err, why, whylen);
 		if (run->fd < 0)
 			return -1;
@@ -597,7 +468,7 @@ static int tcp_open(struct tcp_run *run, char *why, size_t whylen)
 	p->run = run;
 	p->phase = phase_connecting;
 	if (!run->registered && tcp_register(run, why, whylen) < 0) {
-		tcp_close(run);
+		tcp_sock_close(run);
 		p->run = NULL;
 		return -1;
 	}
@@ -642,20 +513,8 @@ static void tcp_cancel(struct check_probe *p)
 
 	check_syn_cancel(&run->syn);
 	if (p->run == run)
-		tcp_reset(run);
+		tcp_sock_reset(run);
 	p->run = NULL;
-}
-
-/* Half the descriptor limit: the spare sockets' share, whatever their number. */
-static evutil_socket_t tcp_spare_limit(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return 0;	/* unknown: keep none */
-	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur / 2 > (rlim_t)INT32_MAX)
-		return INT32_MAX;
-	return (evutil_socket_t)(rl.rlim_cur / 2);
 }
 
 static int tcp_prepare(const struct cfg_check *conf, void **state, char *err, size_t errlen)
@@ -668,7 +527,7 @@ static int tcp_prepare(const struct cfg_check *conf, void **state, char *err, si
 		return -1;
 	}
 	run->fd = -1;
-	run->keep_below = tcp_spare_limit();
+	run->keep_below = tcp_sock_spare_limit();
 	*state = run;
 	return 0;
 }
@@ -678,9 +537,9 @@ static void tcp_release(void *state)
 	struct tcp_run *run = state;
 
 	check_syn_cancel(&run->syn);
-	tcp_reset(run);
+	tcp_sock_reset(run);
 	if (run->fd >= 0)
-		tcp_close(run);
+		tcp_sock_close(run);
 	free(run);
 }
 
