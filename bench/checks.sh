@@ -140,29 +140,9 @@ fi
 
 # ---- what must be installed ----------------------------------------------------
 
-NGX_STREAM=/usr/lib/nginx/modules/ngx_stream_module.so
-check_tools()
-{
-	local missing=() t
-
-	for t in haproxy:haproxy nginx:nginx-light jq:jq socat:socat taskset:util-linux \
-		 ss:iproute2; do
-		command -v "${t%%:*}" >/dev/null 2>&1 || missing+=("${t#*:}")
-	done
-	[ -f "$NGX_STREAM" ] || missing+=(libnginx-mod-stream)
-	if [ ${#missing[@]} -gt 0 ]; then
-		say "missing: ${missing[*]}"
-		die "install them: apt-get install ${missing[*]}"
-	fi
-	if [ "$PROFILE" = 1 ] && ! perf stat -e task-clock true >/dev/null 2>&1; then
-		say "perf does not work here (apt-get install linux-perf; perf_event_paranoid): no profile"
-		PROFILE=0
-	fi
-	if ldd "$LVSD" | grep -q 'libasan\|libubsan'; then
-		die "$LVSD is a sanitizer build; configure another build dir without --enable-sanitizers"
-	fi
-}
-check_tools
+need_tools haproxy:haproxy nginx:nginx-light jq:jq socat:socat taskset:util-linux ss:iproute2
+need_perf
+need_plain_build "$LVSD"
 
 NCPU=$(nproc)
 [ "$NCPU" -ge 2 ] || PIN=0
@@ -763,27 +743,8 @@ done
 
 # ---- the table ----------------------------------------------------------------------------
 
-# row LABEL ARRAY TYPE [max]: the checkers' medians (or maxima), and lvsd/haproxy.
-row()
-{
-	local -n a=$2
-	local c v vals=() h=- l=-
-
-	for c in $CHECKERS; do
-		case ${4:-} in
-		max) v=$(maxof "${a[$3,$c]:-}") ;;
-		min) v=$(minof "${a[$3,$c]:-}") ;;
-		*) v=$(median "${a[$3,$c]:-}") ;;
-		esac
-		vals+=("$v")
-		[ "$c" = haproxy ] && h=$v
-		[ "$c" = lvsd ] && l=$v
-	done
-	printf '%-44s' "$1"
-	printf ' %9s' "${vals[@]}"
-	[ "$CHECKERS" = "haproxy lvsd" ] && printf ' %9s' "$(ratio "$l" "$h")"
-	echo
-}
+# row LABEL ARRAY TYPE [max|min]: a line of the table (lib.sh's table_row).
+row() { table_row haproxy 9 "$@"; }
 
 echo
 echo "health checks of $N real servers on 127.0.0.1, every 1 s (timeout 1 s, rise 2, fall 3):" \

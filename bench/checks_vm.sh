@@ -83,7 +83,6 @@ SRC=$(cd "$(dirname "$0")/.." && pwd -P)
 
 # ---- inside the VM ---------------------------------------------------------------
 
-NGX_STREAM=/usr/lib/nginx/modules/ngx_stream_module.so
 HZ=$(getconf CLK_TCK)
 now() { date +%s.%N; }
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -317,26 +316,8 @@ measure()
 }
 
 
-row()
-{
-	local -n a=$2
-	local c v vals=() k=- l=-
-
-	for c in $CHECKERS; do
-		case ${4:-} in
-		max) v=$(maxof "${a[$3,$c]:-}") ;;
-		min) v=$(minof "${a[$3,$c]:-}") ;;
-		*) v=$(median "${a[$3,$c]:-}") ;;
-		esac
-		vals+=("$v")
-		[ "$c" = keepalived ] && k=$v
-		[ "$c" = lvsd ] && l=$v
-	done
-	printf '%-44s' "$1"
-	printf ' %10s' "${vals[@]}"
-	[ "$CHECKERS" = "keepalived lvsd" ] && printf ' %9s' "$(ratio "$l" "$k")"
-	echo
-}
+# row LABEL ARRAY TYPE [max|min]: a line of the table (lib.sh's table_row).
+row() { table_row keepalived 10 "$@"; }
 
 guest()
 {

@@ -6,8 +6,8 @@
 # space-separated samples in which "-" or "" means "no value".
 #
 # The caller keeps its own PIDS array (its cleanup kills what is left
-# there) and may set MEDIAN_DECIMALS (default 1) for the mean of the two
-# middle samples of an even count.
+# there), defines die(), and may set MEDIAN_DECIMALS (default 1) for the
+# mean of the two middle samples of an even count.
 
 say() { printf '%s\n' "$*" >&2; }
 
@@ -34,3 +34,65 @@ minof() { _bench_samples "$1" | head -n1 | grep . || echo -; }
 
 # ratio A B: A / B to two decimals, "-" when either is missing or B is 0.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b != "-" && b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+# table_row PEER WIDTH LABEL ARRAY TYPE [max|min]: a line of a table of
+# checkers, ARRAY[TYPE,checker] for each of $CHECKERS (the median of its
+# samples, or the largest or smallest), and lvsd/PEER when both ran.
+table_row()
+{
+	local peer=$1 width=$2 label=$3 type=$5 how=${6:-}
+	local -n samples=$4
+	local c v vals=() p=- l=-
+
+	for c in $CHECKERS; do
+		case $how in
+		max) v=$(maxof "${samples[$type,$c]:-}") ;;
+		min) v=$(minof "${samples[$type,$c]:-}") ;;
+		*) v=$(median "${samples[$type,$c]:-}") ;;
+		esac
+		vals+=("$v")
+		[ "$c" = "$peer" ] && p=$v
+		[ "$c" = lvsd ] && l=$v
+	done
+	printf '%-44s' "$label"
+	printf " %${width}s" "${vals[@]}"
+	[ "$CHECKERS" = "$peer lvsd" ] && printf ' %9s' "$(ratio "$l" "$p")"
+	echo
+}
+
+# ---- what a run needs -------------------------------------------------------------
+
+NGX_STREAM=/usr/lib/nginx/modules/ngx_stream_module.so
+
+# need_tools COMMAND:PACKAGE...: each command and nginx's stream module are
+# installed, or die naming the Debian packages that are missing.
+need_tools()
+{
+	local missing=() t
+
+	for t in "$@"; do
+		command -v "${t%%:*}" >/dev/null 2>&1 || missing+=("${t#*:}")
+	done
+	[ -f "$NGX_STREAM" ] || missing+=(libnginx-mod-stream)
+	if [ ${#missing[@]} -gt 0 ]; then
+		say "missing: ${missing[*]}"
+		die "install them: apt-get install ${missing[*]}"
+	fi
+}
+
+# need_perf: PROFILE=0, said once, where perf cannot count.
+need_perf()
+{
+	if [ "$PROFILE" = 1 ] && ! perf stat -e task-clock true >/dev/null 2>&1; then
+		say "perf does not work here (apt-get install linux-perf; perf_event_paranoid): no profile"
+		PROFILE=0
+	fi
+}
+
+# need_plain_build LVSD: a sanitizer build would measure the sanitizers.
+need_plain_build()
+{
+	if ldd "$1" | grep -q 'libasan\|libubsan'; then
+		die "$1 is a sanitizer build; configure another build dir without --enable-sanitizers"
+	fi
+}

@@ -73,29 +73,10 @@ LVSCTL=$BUILD/src/lvsctl
 
 # ---- what must be installed ----------------------------------------------------
 
-NGX_STREAM=/usr/lib/nginx/modules/ngx_stream_module.so
-check_tools()
-{
-	local missing=() t
-
-	for t in haproxy:haproxy nginx:nginx-light wrk:wrk curl:curl python3:python3 \
-		 taskset:util-linux ss:iproute2; do
-		command -v "${t%%:*}" >/dev/null 2>&1 || missing+=("${t#*:}")
-	done
-	[ -f "$NGX_STREAM" ] || missing+=(libnginx-mod-stream)
-	if [ ${#missing[@]} -gt 0 ]; then
-		say "missing: ${missing[*]}"
-		die "install them: apt-get install ${missing[*]}"
-	fi
-	if [ "$PROFILE" = 1 ] && ! perf stat -e task-clock true >/dev/null 2>&1; then
-		say "perf does not work here (apt-get install linux-perf; perf_event_paranoid): no profile"
-		PROFILE=0
-	fi
-	if ldd "$LVSD" | grep -q 'libasan\|libubsan'; then
-		die "$LVSD is a sanitizer build; configure another build dir without --enable-sanitizers"
-	fi
-}
-check_tools
+need_tools haproxy:haproxy nginx:nginx-light wrk:wrk curl:curl python3:python3 \
+	taskset:util-linux ss:iproute2
+need_perf
+need_plain_build "$LVSD"
 
 NCPU=$(nproc)
 [ "$NCPU" -ge 2 ] || PIN=0
