@@ -2,7 +2,7 @@
 #
 # man.sh - the manual pages render without a single warning, and they
 # keep up with the code: every key of the configuration schema
-# (src/cfg_schema.c, read here at test time) has an entry in
+# (src/cfg_schema*.c, read here at test time) has an entry in
 # lvsd.yaml.5 under its own table's section and every entry there is a
 # key; every command the daemon answers, every command and option that
 # `lvsctl -h` lists and every option of `list` is in lvsctl.8; every
@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 
 MAN=$top_srcdir/man
-SCHEMA=$top_srcdir/src/cfg_schema.c
+SCHEMA=("$top_srcdir/src/cfg_schema.c" "$top_srcdir/src/cfg_schema_vrrp.c")
 PAGES=(lvsd.8 lvsctl.8 lvsd.yaml.5)
 
 # ---- rendering -------------------------------------------------------------
@@ -52,7 +52,7 @@ done
 
 # ---- lvsd.yaml.5 against the schema ----------------------------------------
 
-# "TABLE KEY" for every key of every field table of cfg_schema.c: the
+# "TABLE KEY" for every key of every field table of cfg_schema*.c: the
 # F_*(struct x, "key", ...) rows and the { .key = "key", ... } rows.
 schema_keys()
 {
@@ -69,7 +69,7 @@ schema_keys()
 				sub(/^[^"]*"/, "", s); sub(/"$/, "", s)
 				print t, s
 			}
-		}' "$SCHEMA"
+		}' "${SCHEMA[@]}"
 }
 
 # "TABLE KEY" for every ".TP" entry ".B KEY" in a section of lvsd.yaml.5
@@ -96,9 +96,9 @@ if [ "$n_keys" -ge 90 ] && [ "$n_tables" -ge 12 ] &&
    grep -qx 'global_fields forwarding_core' "$T/schema.keys" &&
    grep -qx 'rs_fields address' "$T/schema.keys" &&
    grep -qx 'vrrp_fields virtual_router_id' "$T/schema.keys"; then
-	pass "read $n_keys keys in $n_tables tables from src/cfg_schema.c"
+	pass "read $n_keys keys in $n_tables tables from src/cfg_schema*.c"
 else
-	fail "read the keys of src/cfg_schema.c" "found $n_keys keys in $n_tables tables"
+	fail "read the keys of src/cfg_schema*.c" "found $n_keys keys in $n_tables tables"
 	diag_file "$T/schema.keys"
 fi
 
@@ -118,7 +118,7 @@ for pair in "sched scheduler" "fwd_core forwarding_core" "check_type type" \
 	set -- $pair
 	names=$(awk -v t="cfg_$1_names[]" '
 		index($0, "const char *const " t " = {") == 1 { on = 1 }
-		on { print } on && /};/ { exit }' "$SCHEMA" |
+		on { print } on && /};/ { exit }' "${SCHEMA[@]}" |
 		grep -o '"[a-z0-9]*"' | tr -d '"')
 	entry=$(awk -v k="$2" '
 		/^\.TP/ { tp = 1; next }
