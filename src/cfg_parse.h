@@ -95,6 +95,10 @@ yaml_node_t *cfg_map_get(struct cfg_parser *p, yaml_node_t *map,
 /* Follow an index, counting visits; NULL (and one error) past the budget. */
 yaml_node_t *cfg_node(struct cfg_parser *p, int index);
 struct cfg_mark cfg_node_mark(const yaml_node_t *node);
+/* A plain scalar that YAML reads as null: empty, ~, null, Null, NULL. */
+bool cfg_node_is_null(const yaml_node_t *n);
+/* What the node is, for errors: "a mapping", "a list", "a scalar" or "nothing". */
+const char *cfg_node_kind(const yaml_node_t *n);
 
 /* Fill obj from a mapping node per schema (defaults applied by caller). */
 int cfg_parse_object(struct cfg_parser *p, yaml_node_t *node,
