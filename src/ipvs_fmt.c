@@ -1,7 +1,8 @@
 /*
  * ipvs_fmt.c - ipvsadm's listings (-Ln, --stats, --rate, --thresholds,
- * --persistent-conn, -Lnc, -S -n) from a table snapshot, and the names,
- * sort and walk that their JSON twins (ipvs_fmt_json.c) share.
+ * --persistent-conn, -Lnc, -S -n) from a table snapshot, and the names
+ * that their JSON twins (ipvs_fmt_json.c) share; both walk the table in
+ * ipvsadm's order (ipvs_fmt_sort.c).
  *
  * The layouts are ipvsadm v1.31's: its printf widths, its column
  * headers, its K/M/G/T number scaling and its sort order. Every quirk
@@ -10,8 +11,8 @@
  * never scaled, fwmarks printed as signed ints, the sort that compares
  * addresses by wrapping subtraction), because scripts written against
  * ipvsadm parse exactly that text. Not kept: 1.31 misreading a real
- * server's counters past 2^32 (ipvs_fmt.h). Nothing here allocates
- * except the sorted index; errors come only from the output stream.
+ * server's counters past 2^32 (ipvs_fmt.h). Nothing here allocates (the
+ * walk's sorted index does); errors come only from the output stream.
  */
 #include "config.h"
 
@@ -38,13 +39,12 @@ static const struct fwd_name {
 	[CFG_FWD_TUN] = { "Tunnel", "-i", "tun" },
 };
 
-/* Protocols: -Ln's column, -S's switch, the IP protocol number for sorting. */
+/* Protocols: -Ln's column, -S's switch, the JSON word. */
 static const struct {
 	const char *list, *save, *json;
-	int ipproto;
 } proto_names[] = {
-	[CFG_PROTO_TCP] = { "TCP", "-t", "tcp", IPPROTO_TCP },
-	[CFG_PROTO_UDP] = { "UDP", "-u", "udp", IPPROTO_UDP },
+	[CFG_PROTO_TCP] = { "TCP", "-t", "tcp" },
+	[CFG_PROTO_UDP] = { "UDP", "-u", "udp" },
 };
 
 /* The kernel's TCP state names (ip_vs_proto_tcp.c), as /proc and -Lnc show them. */
@@ -213,115 +213,6 @@ static const char *svc_label(const struct fwd_service_conf *c, bool rule,
 		snprintf(buf, len, "%-4s %s", proto_names[p].list,
 			 ipvs_fmt_addr(&c->key.addr, ep));
 	return buf;
-}
-
-/* ---- ipvsadm's sort ----------------------------------------------------- */
-
-/*
- * ipvsadm compares addresses by subtracting host-order 32-bit words and
- * keeping the result as an int, so two addresses more than 2^31 apart
- * compare the wrong way round (10.0.0.1 sorts after 192.168.0.1). The
- * listing's order is what users see, so compare exactly as it does.
- */
-static int wrap_diff(uint32_t a, uint32_t b)
-{
-	return (int)(a - b);
-}
-
-static int cmp_ip(int af, const struct lvs_addr *a, const struct lvs_addr *b)
-{
-	if (af != AF_INET6)
-		return wrap_diff(ntohl(a->ip.v4.s_addr), ntohl(b->ip.v4.s_addr));
-	for (int i = 0; i < 4; i++) {
-		uint32_t x, y;
-
-		memcpy(&x, &a->ip.v6.s6_addr[4 * i], 4);
-		memcpy(&y, &b->ip.v6.s6_addr[4 * i], 4);
-		if (x != y)
-			return wrap_diff(ntohl(x), ntohl(y));
-	}
-	return 0;
-}
-
-static int cmp_services(const void *pa, const void *pb)
-{
-	const struct fwd_service_info *sa = *(const void *const *)pa;
-	const struct fwd_service_info *sb = *(const void *const *)pb;
-	const struct fwd_service_conf *a = &sa->conf, *b = &sb->conf;
-	static const struct lvs_addr none;
-	const struct lvs_addr *ka, *kb;
-	int r;
-
-	if ((r = wrap_diff(a->key.fwmark, b->key.fwmark)) != 0)
-		return r;
-	if ((r = ipvs_fmt_svc_af(a) - ipvs_fmt_svc_af(b)) != 0)
-		return r;
-	/* the kernel reports no protocol for a fwmark service: 0 */
-	r = (a->key.fwmark ? 0 : proto_names[proto_idx(a->key.protocol)].ipproto) -
-	    (b->key.fwmark ? 0 : proto_names[proto_idx(b->key.protocol)].ipproto);
-	if (r)
-		return r;
-	/* ... nor an address or port: zeroes */
-	ka = a->key.fwmark ? &none : &a->key.addr;
-	kb = b->key.fwmark ? &none : &b->key.addr;
-	if ((r = cmp_ip(ipvs_fmt_svc_af(a), ka, kb)) != 0)
-		return r;
-	return (int)ka->port - (int)kb->port;
-}
-
-static int cmp_dests(const void *pa, const void *pb)
-{
-	const struct fwd_dest_info *da = *(const void *const *)pa;
-	const struct fwd_dest_info *db = *(const void *const *)pb;
-	const struct lvs_addr *a = &da->conf.addr, *b = &db->conf.addr;
-	int r = cmp_ip(a->af, a, b);
-
-	return r ? r : (int)a->port - (int)b->port;
-}
-
-/*
- * An array of pointers to the n elements of `base` (each `size` bytes),
- * sorted by cmp unless nosort. glibc's qsort sorts large elements (as
- * ipvsadm's are) through pointers as well, so where ipvsadm's comparison
- * is not a total order the two still come out alike. NULL when out of
- * memory.
- */
-static const void **sorted(const void *base, size_t n, size_t size,
-			   int (*cmp)(const void *, const void *), bool nosort)
-{
-	const void **v = malloc((n ? n : 1) * sizeof(*v));
-
-	if (!v)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		v[i] = (const char *)base + i * size;
-	if (!nosort && n > 1)
-		qsort(v, n, sizeof(*v), cmp);
-	return v;
-}
-
-/* The table walk ipvs_fmt_priv.h describes, for the text and the JSON. */
-int ipvs_fmt_walk(const struct fwd_table *t, bool nosort,
-		  ipvs_fmt_visit_fn visit, void *arg)
-{
-	const void **sv = sorted(t->services, t->n_services,
-				 sizeof(*t->services), cmp_services, nosort);
-	int rc = sv ? 0 : -1;
-
-	for (size_t i = 0; sv && i < t->n_services; i++) {
-		const struct fwd_service_info *s = sv[i];
-		const void **dv = sorted(s->dests, s->n_dests, sizeof(*s->dests),
-					 cmp_dests, nosort);
-
-		if (!dv) {
-			rc = -1;
-			break;
-		}
-		visit(s, dv, arg);
-		free(dv);
-	}
-	free(sv);
-	return rc;
 }
 
 /* ---- numbers ------------------------------------------------------------ */
