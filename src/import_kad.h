@@ -1,8 +1,9 @@
 /*
  * import_kad.h - the keepalived.conf importer's own parts, shared by its
- * three files: import_keepalived.c reads the text (comments, quotes,
+ * four files: import_keepalived.c reads the text (comments, quotes,
  * braces, includes) into a tree of statements and maps global_defs;
- * import_kad_lvs.c maps virtual servers and their checkers;
+ * import_kad_lvs.c maps virtual servers and real servers,
+ * import_kad_check.c their checkers;
  * import_kad_vrrp.c maps VRRP instances, scripts and sync groups.
  */
 #ifndef LVSD_IMPORT_KAD_H
@@ -47,5 +48,21 @@ const char *kad_command(struct kad *k, const struct kad_stmt *s);
 void kad_virtual_server(struct kad *k, const struct kad_stmt *s);
 void kad_vrrp_instance(struct kad *k, const struct kad_stmt *s);
 void kad_sync_group(struct kad *k, const struct kad_stmt *s);
+
+/* A virtual_server being mapped, with the defaults its checkers inherit. */
+struct kad_vs {
+	struct kad *k;
+	struct imp_node *svc;
+	const char *delay_loop, *connect_timeout, *retry, *virtualhost;
+	bool alpha, inhibit;		/* service-level defaults */
+	unsigned n_inhibit, n_remove;
+};
+
+/* s in lower case, in the import's memory. */
+char *kad_lower(struct kad *k, const char *s);
+/* Which checker block s is (an index for kad_checker), or -1. */
+int kad_checker_index(const struct kad_stmt *s);
+/* One checker block as the server's check; NULL when it cannot be carried. */
+struct imp_node *kad_checker(struct kad_vs *vs, const struct kad_stmt *blk, int kind);
 
 #endif
