@@ -60,7 +60,6 @@ static const char phase_connecting[] = "connecting";
 static const char phase_sending[] = "sending the request";
 static const char phase_waiting[] = "waiting for the reply";
 
-
 /*
  * The judge has seen one whole response and nothing more: the socket,
  * still connected and watched, waits for the next probe (tcp_reuse()).

@@ -21,7 +21,6 @@
 #include "cfg_schema.h"
 #include "cfg_values.h"
 
-
 const char *const cfg_sched_names[] = {
 	"rr", "wrr", "lc", "wlc", "sed", "nq", "dh", "sh", "lblc", "lblcr",
 	"mh", "fo", "ovf", "twos", NULL,
