@@ -103,22 +103,26 @@ enum reconcile_rs_state health_rs_state(const struct health_rs *r)
 
 /* ---- quorum ------------------------------------------------------------------ */
 
-static uint64_t weight_in(const struct health_svc *hs)
+/*
+ * Bring r's share of its service's IN weight up to date after anything
+ * that may change its state or weight. The sum is kept, not recounted:
+ * when a switch fails and 10,000 real servers go down, each transition
+ * costs O(1), where a recount made it O(n) and the whole O(n^2),
+ * seconds in which the loop ran no check and sent no VRRP advert.
+ */
+static void rs_recount(struct health_rs *r)
 {
-	const struct health_rs *r;
-	uint64_t sum = 0;
+	uint64_t w = health_rs_state(r) == RECONCILE_RS_IN ? r->conf->weight : 0;
 
-	TAILQ_FOREACH(r, &hs->servers, entry)
-		if (health_rs_state(r) == RECONCILE_RS_IN)
-			sum += r->conf->weight;
-	return sum;
+	r->svc->weight_in = r->svc->weight_in - r->counted + w;
+	r->counted = w;
 }
 
 /* Lost under quorum - hysteresis, back at quorum + hysteresis. */
 static void evaluate_quorum(struct health *h, struct health_svc *hs)
 {
 	const struct cfg_service *s = hs->conf;
-	uint64_t sum = weight_in(hs), low, high = (uint64_t)s->quorum + s->hysteresis;
+	uint64_t sum = hs->weight_in, low, high = (uint64_t)s->quorum + s->hysteresis;
 	char label[128];
 
 	low = s->quorum > s->hysteresis ? s->quorum - s->hysteresis : 0;
@@ -166,41 +170,17 @@ static void on_checker_change(void *arg, struct checker *c)
 	bool up = checker_is_up(c);
 
 	notify_rs(r, up);
+	rs_recount(r);
 	changed(r->h, r->svc);
 }
 
 /* ---- following the model ------------------------------------------------------ */
 
-/* The hashed bytes of an address: family, port, IP (the struct may have padding). */
-static size_t addr_bytes(const struct lvs_addr *a, unsigned char out[20])
-{
-	size_t iplen = a->af == AF_INET6 ? 16 : 4;
-
-	out[0] = (unsigned char)a->af;
-	out[1] = (unsigned char)(a->port >> 8);
-	out[2] = (unsigned char)a->port;
-	out[3] = 0;
-	memcpy(out + 4, &a->ip, iplen);
-	return 4 + iplen;
-}
-
+/* Services are the operator's, not clients': a cheap mix of the key's parts is enough. */
 static uint32_t key_hash(const struct hmap *m, const struct fwd_service_key *k)
 {
-	unsigned char b[32];
-	size_t n = addr_bytes(&k->addr, b);
-
-	memcpy(b + n, &k->fwmark, sizeof(k->fwmark));
-	n += sizeof(k->fwmark);
-	b[n++] = (unsigned char)k->protocol;
-	b[n++] = (unsigned char)k->fwmark_af;
-	return hmap_hash(m, b, n);
-}
-
-static uint32_t addr_hash(const struct hmap *m, const struct lvs_addr *a)
-{
-	unsigned char b[20];
-
-	return hmap_hash(m, b, addr_bytes(a, b));
+	return hmap_hash_addr(m, &k->addr) ^ (k->fwmark * 0x9e3779b1u) ^
+	       ((uint32_t)k->protocol << 24) ^ ((uint32_t)k->fwmark_af << 16);
 }
 
 static struct health_svc *svc_find_key(const struct health *h, const struct fwd_service_key *k)
@@ -225,7 +205,7 @@ struct health_svc *health_find_service(const struct health *h, const struct cfg_
 
 struct health_rs *health_find_rs(const struct health_svc *hs, const struct lvs_addr *addr)
 {
-	uint32_t hash = addr_hash(&hs->by_addr, addr);
+	uint32_t hash = hmap_hash_addr(&hs->by_addr, addr);
 
 	for (struct hmap_node *n = hmap_first(&hs->by_addr, hash); n; n = n->next) {
 		struct health_rs *r = (struct health_rs *)((char *)n - offsetof(struct health_rs, node));
@@ -257,30 +237,11 @@ static void start_checker(struct health *h, struct health_rs *r, int start)
 	}
 }
 
-/* Keep, restart or start the checker of one configured real server. */
-static void sync_rs(struct health *h, struct health_svc *hs, const struct cfg_real_server *rs)
+/* Keep, restart or start r's checker for its configuration rs. */
+static void sync_checker(struct health *h, struct health_rs *r, const struct cfg_real_server *rs)
 {
-	struct fwd_dest_conf dc;
-	struct health_rs *r;
 	int start;
 
-	reconcile_dest_conf(hs->conf, rs, &dc);
-	r = health_find_rs(hs, &dc.addr);
-	if (!r) {
-		if (!(r = calloc(1, sizeof(*r)))) {
-			char a[ADDR_STRLEN];
-
-			log_error(h->env.log, "health of real server %s: out of memory",
-				  addr_format(&dc.addr, a, sizeof(a)));
-			return;
-		}
-		r->svc = hs;
-		r->h = h;
-		r->addr = dc.addr;
-		TAILQ_INSERT_TAIL(&hs->servers, r, entry);
-		hmap_insert(&hs->by_addr, &r->node, addr_hash(&hs->by_addr, &r->addr));
-	}
-	r->seen = true;
 	if (r->checker && rs->check.type != CHECK_NONE &&
 	    check_conf_equal(&r->conf->check, &rs->check)) {
 		r->conf = rs;
@@ -297,6 +258,33 @@ static void sync_rs(struct health *h, struct health_svc *hs, const struct cfg_re
 	r->conf = rs;
 	if (rs->check.type != CHECK_NONE)
 		start_checker(h, r, start);
+}
+
+/* Find or make the entry of one configured real server, and sync it. */
+static void sync_rs(struct health *h, struct health_svc *hs, const struct cfg_real_server *rs)
+{
+	struct fwd_dest_conf dc;
+	struct health_rs *r;
+
+	reconcile_dest_conf(hs->conf, rs, &dc);
+	r = health_find_rs(hs, &dc.addr);
+	if (!r) {
+		if (!(r = calloc(1, sizeof(*r)))) {
+			char a[ADDR_STRLEN];
+
+			log_error(h->env.log, "health of real server %s: out of memory",
+				  addr_format(&dc.addr, a, sizeof(a)));
+			return;
+		}
+		r->svc = hs;
+		r->h = h;
+		r->addr = dc.addr;
+		TAILQ_INSERT_TAIL(&hs->servers, r, entry);
+		hmap_insert(&hs->by_addr, &r->node, hmap_hash_addr(&hs->by_addr, &r->addr));
+	}
+	r->seen = true;
+	sync_checker(h, r, rs);
+	rs_recount(r);	/* its weight or its check may have changed */
 }
 
 static void sync_service(struct health *h, const struct cfg_service *s)
@@ -332,6 +320,7 @@ static void sync_service(struct health *h, const struct cfg_service *s)
 	for (r = TAILQ_FIRST(&hs->servers); r; r = next) {
 		next = TAILQ_NEXT(r, entry);
 		if (!r->seen) {
+			hs->weight_in -= r->counted;
 			TAILQ_REMOVE(&hs->servers, r, entry);
 			hmap_remove(&hs->by_addr, &r->node);
 			rs_free(r);
@@ -429,6 +418,7 @@ void health_set_override(struct health_rs *r, enum health_override o)
 	if (r->override == o)
 		return;
 	r->override = o;
+	rs_recount(r);
 	log_notice(r->h->env.log, "real server %s %s: operator: %s%s",
 		   cfg_service_label(r->svc->conf, label, sizeof(label)),
 		   addr_format(&r->addr, a, sizeof(a)), health_override_names[o],

@@ -40,6 +40,7 @@ struct health_rs {
 	struct checker *checker;		/* NULL: no check, always healthy */
 	char *check_error;			/* the check could not start: down, this is why */
 	enum health_override override;
+	uint64_t counted;			/* its share of svc->weight_in: its weight while IN */
 	bool seen;				/* health_sync's mark */
 	struct health *h;
 };
@@ -53,6 +54,7 @@ struct health_svc {
 	const struct cfg_service *conf;
 	struct health_rs_list servers;
 	struct hmap by_addr;			/* struct health_rs */
+	uint64_t weight_in;			/* the weight of its IN servers, kept as they change */
 	bool quorum_up;
 	bool seen;
 };

@@ -5,7 +5,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include "addr.h"
 #include "hmap.h"
 
 #define HMAP_MIN_BUCKETS 64
@@ -107,4 +109,17 @@ uint32_t hmap_hash(const struct hmap *m, const void *key, size_t len)
 		h = mix(h ^ w ^ 0x5bd1e995);
 	}
 	return (uint32_t)(h ^ (h >> 32));
+}
+
+uint32_t hmap_hash_addr(const struct hmap *m, const struct lvs_addr *a)
+{
+	unsigned char b[20];
+	size_t iplen = a->af == AF_INET6 ? 16 : 4;
+
+	b[0] = (unsigned char)a->af;
+	b[1] = (unsigned char)(a->port >> 8);
+	b[2] = (unsigned char)a->port;
+	b[3] = 0;
+	memcpy(b + 4, &a->ip, iplen);
+	return hmap_hash(m, b, 4 + iplen);
 }

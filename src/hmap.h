@@ -1,6 +1,7 @@
 /*
- * hmap.h - an intrusive chained hash table for the userspace core's
- * connection lookups (UDP flows, persistence templates).
+ * hmap.h - an intrusive chained hash table: the userspace core's
+ * connection lookups (UDP flows, persistence templates) and its real
+ * servers by address, health's services and real servers.
  *
  * Objects embed a struct hmap_node; the caller computes the hash (with
  * hmap_hash(), keyed by a per-table random seed so that clients cannot
@@ -36,5 +37,9 @@ struct hmap_node *hmap_first(const struct hmap *m, uint32_t hash);
 
 /* Keyed hash of len bytes. */
 uint32_t hmap_hash(const struct hmap *m, const void *key, size_t len);
+
+struct lvs_addr;
+/* Keyed hash of an address: its family, port and IP (never its padding). */
+uint32_t hmap_hash_addr(const struct hmap *m, const struct lvs_addr *a);
 
 #endif

@@ -3,7 +3,9 @@
  * quorum with hysteresis and the sorry server, reconcile's desired
  * destinations under a view, and state kept across health_sync() (a
  * reload). No checks run here: real servers without a check are healthy,
- * so every change below comes from the operator's overrides.
+ * so every change below comes from the operator's overrides. The test is
+ * linked with -Wl,--wrap=checker_is_up, to count how often health asks
+ * a checker for its verdict.
  */
 #include "config.h"
 
@@ -45,6 +47,17 @@ struct fixture {
 	struct cfg *cfg;
 	int changes;
 };
+
+static unsigned long is_up_calls;
+
+bool __real_checker_is_up(const struct checker *c);
+bool __wrap_checker_is_up(const struct checker *c);
+
+bool __wrap_checker_is_up(const struct checker *c)
+{
+	is_up_calls++;
+	return __real_checker_is_up(c);
+}
 
 static void on_change(void *arg)
 {
@@ -181,6 +194,10 @@ static void test_sync_keeps_what_stays(void **state)
 	assert_int_equal(kept->override, HEALTH_DRAIN);
 	assert_int_equal(rs(f, "web", "10.0.0.24:80")->override, HEALTH_AUTO);
 	assert_string_equal(desired(f, 0), "10.0.0.23:80=0 10.0.0.24:80=1");
+	/* The IN weight kept across it: .22 (2) gone, .24 (1) new, .23 drained. */
+	assert_int_equal(health_find_service(&f->h, &f->cfg->services[0])->weight_in, 1);
+	health_set_override(kept, HEALTH_AUTO);
+	assert_int_equal(health_find_service(&f->h, &f->cfg->services[0])->weight_in, 6);
 	assert_null(health_lookup(&f->h, f->cfg, "web", "10.0.0.21:80", err, sizeof(err)));
 	assert_string_equal(err, "service web has no real server 10.0.0.21:80");
 }
@@ -213,6 +230,44 @@ static void test_bad_script_user_changes_nothing(void **state)
 	cfg_free(next);
 }
 
+/*
+ * One real server's change costs the same whatever the size of its
+ * service. When quorum summed every server's weight on each change,
+ * 10,000 servers going down at once (a switch failing) cost 10^8 steps:
+ * the loop stalled 4.9 s, its checks and VRRP adverts with it.
+ */
+static void test_one_change_costs_o1(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 2000 };
+	size_t cap = 200 + (size_t)N * 40, len;
+	char *yaml_big = malloc(cap), a[32], err[256];
+	struct cfg *next;
+	struct health_rs *r;
+
+	assert_non_null(yaml_big);
+	len = (size_t)snprintf(yaml_big, cap, "virtual_services:\n"
+				"  - name: big\n    address: 10.0.0.100:80\n    quorum: 2\n"
+				"    check: {type: tcp, interval: 60}\n    real_servers:\n");
+	for (int i = 0; i < N; i++)
+		len += (size_t)snprintf(yaml_big + len, cap - len, "      - address: 10.1.%d.%d:80\n",
+					i / 250, i % 250 + 1);
+	next = load_ok(yaml_big);
+	free(yaml_big);
+	assert_int_equal(health_sync(&f->h, next, err, sizeof(err)), 0);
+	cfg_free(f->cfg);
+	f->cfg = next;
+	assert_int_equal(health_find_service(&f->h, &f->cfg->services[0])->weight_in, N);
+	for (int i = 0; i < 3; i++) {
+		snprintf(a, sizeof(a), "10.1.0.%d:80", i + 1);
+		r = rs(f, "big", a);
+		is_up_calls = 0;
+		health_set_override(r, HEALTH_DRAIN);
+		assert_in_range(is_up_calls, 0, 4);
+	}
+	assert_int_equal(health_find_service(&f->h, &f->cfg->services[0])->weight_in, N - 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +277,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sync_keeps_what_stays, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_script_user_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_change_costs_o1, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
