@@ -40,6 +40,7 @@ TAILQ_HEAD(uconn_list, uconn);
 
 struct udest {
 	struct sched_dest sd;		/* weight and counts the scheduler reads */
+	struct hmap_node node;		/* in svc->dests */
 	struct fwd_dest_conf conf;
 	struct uservice *svc;
 	struct fwd_counters counters;
@@ -70,6 +71,7 @@ struct uservice {
 	struct stats_est est;
 	struct hmap persist;		/* struct persist_tpl */
 	struct hmap flows;		/* UDP: struct uflow by client address */
+	struct hmap dests;		/* struct udest by address */
 };
 
 TAILQ_HEAD(uservice_list, uservice);

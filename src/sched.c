@@ -5,8 +5,10 @@
  * and frees instances, and keeps a service's destination list in IPVS's
  * order: a new destination goes to the head, as __ip_vs_update_dest puts
  * it with list_add_rcu, so the list runs from the newest to the oldest.
- * After every edit of the list it runs the scheduler's update, as IPVS
- * runs add_dest/del_dest/upd_dest; traffic only reaches conn_changed.
+ * After changes of the list the next pick runs the scheduler's update,
+ * once, where IPVS runs add_dest/del_dest/upd_dest for each: a burst of
+ * changes costs one rebuild (an eager scheduler, wrr, still gets one per
+ * change). Traffic only reaches conn_changed.
  * It also holds the pure helpers several schedulers share, and IPVS's
  * overload-flag rules for the core.
  */
@@ -90,8 +92,18 @@ static void unlink_dest(struct sched *s, struct sched_dest *d)
 	renumber(s, i);
 }
 
+/* The list changed: rebuild now if the scheduler is eager, else at the next pick. */
+static void list_changed(struct sched *s)
+{
+	s->stale = true;
+	if (s->ops->eager)
+		(void)sched_refresh(s);	/* if it fails, the next pick tries again */
+}
+
 int sched_add_dest(struct sched *s, struct sched_dest *d)
 {
+	if (s->ops->max_dests && s->n_dests >= s->ops->max_dests)
+		return -1;
 	if (s->n_dests == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 8;
 		struct sched_dest **v = realloc(s->dests, cap * sizeof(*v));
@@ -114,14 +126,8 @@ int sched_add_dest(struct sched *s, struct sched_dest *d)
 	s->dests[0] = d;
 	s->n_dests++;
 	renumber(s, 0);
-	if (s->ops->update(s) == 0)
-		return 0;
-	/* The scheduler refused the new list: put the old one back. */
-	if (s->ops->del_dest != NULL)
-		s->ops->del_dest(s, d);
-	unlink_dest(s, d);
-	(void)s->ops->update(s);
-	return -1;
+	list_changed(s);
+	return 0;
 }
 
 void sched_del_dest(struct sched *s, struct sched_dest *d)
@@ -132,25 +138,36 @@ void sched_del_dest(struct sched *s, struct sched_dest *d)
 		s->ops->del_dest(s, d);
 	unlink_dest(s, d);
 	d->heap_pos = SIZE_MAX;
-	(void)s->ops->update(s);
+	list_changed(s);
 }
 
-int sched_dest_changed(struct sched *s, struct sched_dest *d)
+void sched_dest_changed(struct sched *s, struct sched_dest *d)
 {
 	if (d->weight != 0)
 		d->last_weight = d->weight;
-	return s->ops->update(s);
+	list_changed(s);
 }
 
 void sched_conn_changed(struct sched *s, struct sched_dest *d)
 {
-	if (s->ops->conn_changed != NULL)
+	/* A stale scheduler is rebuilt from the counts before its next pick. */
+	if (s->ops->conn_changed != NULL && !s->stale)
 		s->ops->conn_changed(s, d);
+}
+
+int sched_refresh(struct sched *s)
+{
+	if (s->stale) {
+		if (s->ops->update(s) < 0)
+			return -1;	/* still stale: tried again next time */
+		s->stale = false;
+	}
+	return 0;
 }
 
 struct sched_dest *sched_pick(struct sched *s, const struct sched_request *r)
 {
-	return s->ops->pick(s, r);
+	return sched_refresh(s) < 0 ? NULL : s->ops->pick(s, r);
 }
 
 /* ip_vs_dest_totalconns(): persistence templates do not count. */

@@ -60,15 +60,18 @@ struct sched;
 
 struct sched_ops {
 	const char *name;
+	size_t max_dests;	/* 0: no limit; mh: one per slot of its table */
+	/* Rebuilt after each change (wrr: where its turn stands depends on every one, as in IPVS). */
+	bool eager;
 	/* Allocate private state. 0 or -1. */
 	int (*init)(struct sched *s);
 	void (*done)(struct sched *s);
 	/* d is about to leave the list (still at d->index). May be NULL. */
 	void (*del_dest)(struct sched *s, struct sched_dest *d);
 	/*
-	 * A destination was added, edited or removed (IPVS add_dest,
-	 * upd_dest, del_dest): rebuild. 0, or -1 when the scheduler cannot
-	 * take the new list (out of memory; mh: more than its table size).
+	 * Destinations were added, edited or removed (IPVS add_dest,
+	 * upd_dest, del_dest): rebuild, before the next pick. 0, or -1 when
+	 * out of memory.
 	 */
 	int (*update)(struct sched *s);
 	/* d's counts or overload flag changed through traffic. May be NULL. */
@@ -84,6 +87,7 @@ struct sched {
 	size_t n_dests, cap;
 	uint32_t flags;			/* FWD_SVC_SCHED1/2: sh/mh fallback, port */
 	uint64_t rng;			/* splitmix64 state, for twos */
+	bool stale;			/* edited since ops->update last ran */
 	void *priv;
 };
 
@@ -96,25 +100,35 @@ struct sched *sched_new(enum cfg_sched which, uint32_t flags, uint64_t seed);
 void sched_free(struct sched *s);
 
 /*
- * Change the list (an edit). A new destination goes to the head of the
- * list, as IPVS puts it (list_add_rcu in __ip_vs_update_dest), so the list
- * is in reverse order of addition; each call runs ops->update. The core
- * fills addr, weight, counts, overloaded and owner before adding, on a
- * zeroed struct; moving destinations to a new scheduler (add them from the
- * tail of the old list) keeps a drained one's last_weight, as IPVS does.
- * sched_add_dest returns 0, or -1 (and d is not added) when out of memory
- * or when the scheduler cannot take it (mh: more than 4093 destinations).
+ * Change the list. A new destination goes to the head of the list, as
+ * IPVS puts it (list_add_rcu in __ip_vs_update_dest), so the list is in
+ * reverse order of addition. The core fills addr, weight, counts,
+ * overloaded and owner before adding, on a zeroed struct; moving
+ * destinations to a new scheduler (add them from the tail of the old
+ * list) keeps a drained one's last_weight, as IPVS does. sched_add_dest
+ * returns 0, or -1 (and d is not added) when out of memory or when the
+ * scheduler cannot take it (mh: more than 4093 destinations).
+ *
+ * sched_dest_changed follows an edit of d (weight, thresholds, and the
+ * overload flag when the edit cleared it): IPVS's upd_dest.
+ *
+ * Unless the scheduler is eager (wrr), none of them runs its rebuild
+ * (ops->update): the next pick does, once. Health may quiesce 10,000
+ * real servers in one reconcile, and a start or a reload adds as many,
+ * while a rebuild costs O(n) (the lc family) or a whole table (mh, sh,
+ * dh): one per change made that O(n^2), seconds of a stalled loop. Their
+ * rebuilds depend on the list alone, so the choices are those of a
+ * rebuild per change.
  */
 int sched_add_dest(struct sched *s, struct sched_dest *d);
 void sched_del_dest(struct sched *s, struct sched_dest *d);
-/*
- * After an edit of d (weight, thresholds, and the overload flag when the
- * edit cleared it): IPVS's upd_dest. 0 or -1 (out of memory).
- */
-int sched_dest_changed(struct sched *s, struct sched_dest *d);
+void sched_dest_changed(struct sched *s, struct sched_dest *d);
 /* After traffic changed d->activeconns, d->inactconns or d->overloaded. */
 void sched_conn_changed(struct sched *s, struct sched_dest *d);
 
+/* Run the rebuild left by edits and removals, if any: 0, or -1 (out of memory). */
+int sched_refresh(struct sched *s);
+/* The chosen destination, or NULL: none can take it, or the rebuild failed (out of memory). */
 struct sched_dest *sched_pick(struct sched *s, const struct sched_request *r);
 
 /*

@@ -195,8 +195,6 @@ static int mh_update(struct sched *s)
 	struct mh_setup *ds;
 	uint8_t *taken;
 
-	if (s->n_dests > MH_TAB_SIZE)
-		return -1;
 	mh_weights(st, s);
 	if (st->gcd < 1) {
 		memset(st->lookup, 0, sizeof(st->lookup));
@@ -218,10 +216,11 @@ static int mh_update(struct sched *s)
 	return 0;
 }
 
-size_t sched_mh_table(const struct sched *s, struct sched_dest *const **slots)
+size_t sched_mh_table(struct sched *s, struct sched_dest *const **slots)
 {
 	const struct mh_state *st = s->priv;
 
+	(void)sched_refresh(s);	/* a failed rebuild leaves an empty table */
 	*slots = st->lookup;
 	return MH_TAB_SIZE;
 }
@@ -277,6 +276,7 @@ static struct sched_dest *mh_pick(struct sched *s, const struct sched_request *r
 
 const struct sched_ops sched_mh_ops = {
 	.name = "mh",
+	.max_dests = MH_TAB_SIZE,
 	.init = mh_init,
 	.done = mh_done,
 	.update = mh_update,

@@ -80,9 +80,9 @@ static inline struct sched_dest *sched_heap_top(const struct sched_heap *h)
 	return h->n ? h->v[0] : NULL;
 }
 
-/* mh's hash (kernel hsiphash of one 32-bit word) and its table, for tests. */
+/* mh's hash (kernel hsiphash of one 32-bit word) and its table as a pick would see it, for tests. */
 uint32_t sched_mh_hsiphash(uint32_t word, const uint64_t key[2]);
-size_t sched_mh_table(const struct sched *s, struct sched_dest *const **slots);
+size_t sched_mh_table(struct sched *s, struct sched_dest *const **slots);
 
 /* wlc's order: least overhead/weight first, then list position. */
 bool sched_wlc_before(const struct sched_dest *a, const struct sched_dest *b);

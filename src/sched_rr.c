@@ -113,10 +113,11 @@ static int wrr_update(struct sched *s)
 	struct wrr_mark *m = s->priv;
 	int64_t g = 0, max = 0;
 
+	/* Run after every change of a list of up to 10,000: once the gcd is 1 it stays 1. */
 	for (size_t i = 0; i < s->n_dests; i++) {
 		int64_t w = s->dests[i]->weight;
 
-		if (w > 0)
+		if (w > 0 && g != 1)
 			g = g > 0 ? gcd64(w, g) : w;
 		if (w > max)
 			max = w;
@@ -195,6 +196,7 @@ const struct sched_ops sched_wrr_ops = {
 	.name = "wrr",
 	.init = wrr_init,
 	.done = wrr_done,
+	.eager = true,
 	.update = wrr_update,
 	.pick = wrr_pick,
 };

@@ -136,7 +136,7 @@ void t_weight(struct tsvc *t, char letter, uint32_t w)
 	struct sched_dest *d = t_d(t, letter);
 
 	d->weight = w;
-	assert_int_equal(sched_dest_changed(t->s, d), 0);
+	sched_dest_changed(t->s, d);
 }
 
 uint64_t t_rand(uint64_t *state)

@@ -40,6 +40,49 @@ static void test_registry(void **state)
 	assert_null(sched_new((enum cfg_sched)(CFG_SCHED_TWOS + 1), 0, 1));
 }
 
+/* wlc's ops with a count of its rebuilds. */
+static struct sched_ops counting_ops;
+static const struct sched_ops *real_ops;
+static int rebuilds;
+
+static int counting_update(struct sched *s)
+{
+	rebuilds++;
+	return real_ops->update(s);
+}
+
+/*
+ * Adds, edits and removals leave one rebuild for the next pick: when a
+ * switch fails, health quiesces every real server of a service in one
+ * reconcile, and a rebuild each (O(n) for wlc, a whole table for mh)
+ * made that O(n^2).
+ */
+static void test_rebuild_once_per_burst(void **state)
+{
+	static const uint32_t w[] = { 1, 2, 3, 4 };
+	struct tsvc t;
+
+	(void)state;
+	t_init(&t, CFG_SCHED_WLC, 0, w, 4);
+	real_ops = t.s->ops;
+	counting_ops = *real_ops;
+	counting_ops.update = counting_update;
+	t.s->ops = &counting_ops;
+	t_add_all(&t);
+	for (int i = 0; i < 100; i++)
+		t_weight(&t, (char)('A' + i % 4), (uint32_t)(i % 7));
+	sched_del_dest(t.s, t_d(&t, 'D'));
+	t_conns(&t, 'A', 1, 0);		/* traffic while stale: the rebuild sees it */
+	assert_int_equal(rebuilds, 0);
+	/* Weights now A 5 (one active), B 6, C 0: B has the least per weight. */
+	assert_int_equal(t_letter(&t, t_pick(&t)), 'B');
+	assert_int_equal(rebuilds, 1);
+	assert_int_equal(t_letter(&t, t_pick(&t)), 'B');
+	assert_int_equal(rebuilds, 1);
+	t.s->ops = real_ops;
+	t_free(&t);
+}
+
 static void test_new_dests_at_head(void **state)
 {
 	static const uint32_t w[] = { 1, 1, 1 };
@@ -217,6 +260,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_new_dests_at_head),
+		cmocka_unit_test(test_rebuild_once_per_burst),
 		cmocka_unit_test(test_overload_rules),
 		cmocka_unit_test(test_fo),
 		cmocka_unit_test(test_ovf),
