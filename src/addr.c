@@ -196,10 +196,55 @@ const char *addr_format_ip(const struct lvs_addr *a, char *buf, size_t len)
 	return buf;
 }
 
+/* p with v in decimal appended; the end. */
+static char *put_decimal(char *p, unsigned v)
+{
+	char d[10];
+	int n = 0;
+
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = d[--n];
+	return p;
+}
+
+/*
+ * IPv4 without printf: the status of 10,000 real servers formats as many
+ * addresses while the checks wait, and inet_ntop and snprintf were a
+ * sixth of its time.
+ */
+static const char *format_v4(const struct lvs_addr *a, char *buf, size_t len)
+{
+	const unsigned char *b = (const unsigned char *)&a->ip.v4.s_addr;
+	char text[sizeof("255.255.255.255:65535")], *p = text;
+	size_t n;
+
+	for (int i = 0; i < 4; i++) {
+		p = put_decimal(p, b[i]);
+		*p++ = '.';
+	}
+	p--;	/* the last dot */
+	if (a->port) {
+		*p++ = ':';
+		p = put_decimal(p, a->port);
+	}
+	n = (size_t)(p - text);
+	if (n >= len)	/* cut short, as snprintf would */
+		n = len - 1;
+	memcpy(buf, text, n);
+	buf[n] = '\0';
+	return buf;
+}
+
 const char *addr_format(const struct lvs_addr *a, char *buf, size_t len)
 {
 	char ip[INET6_ADDRSTRLEN];
 
+	if (a->af == AF_INET && len > 0)
+		return format_v4(a, buf, len);
 	addr_format_ip(a, ip, sizeof(ip));
 	if (a->port == 0)
 		snprintf(buf, len, "%s", ip);

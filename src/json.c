@@ -140,10 +140,48 @@ static size_t utf8_len(const unsigned char *s)
 	return n;
 }
 
-/* Printable ASCII that needs no escape: most of every string. */
+/* Printable ASCII that needs no escape: most of every string. A table: one load a byte. */
+#define P16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+static const bool plain_byte[256] = {
+	[0x20] = 1, 1, 0 /* " */, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	[0x30] = P16, P16,
+	[0x50] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0 /* \\ */, 1, 1, 1,
+	[0x60] = P16,
+	[0x70] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0 /* DEL */,
+};
+#undef P16
+
 static bool plain(unsigned char c)
 {
-	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+	return plain_byte[c];
+}
+
+/*
+ * The common case, a string with nothing to escape, in one copy with its
+ * quotes and what follows it (":" after a key): ~27 strings per real
+ * server, 270,000 in the status of 10,000. false when str needs escapes.
+ */
+static bool put_plain(struct json *j, const char *str, const char *after, size_t after_len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = 0;
+	char *p;
+
+	while (plain(s[n]))
+		n++;
+	if (s[n] != '\0')
+		return false;
+	if (j->len + n + 2 + after_len + 1 > j->cap && !reserve(j, n + 2 + after_len))
+		return true;	/* failed: nothing more is shown */
+	p = j->buf + j->len;
+	*p++ = '"';
+	memcpy(p, str, n);
+	p += n;
+	*p++ = '"';
+	memcpy(p, after, after_len);
+	j->len += n + 2 + after_len;
+	j->buf[j->len] = '\0';
+	return true;
 }
 
 static void put_escaped(struct json *j, const char *str)
@@ -151,6 +189,8 @@ static void put_escaped(struct json *j, const char *str)
 	const unsigned char *s = (const unsigned char *)str;
 	char esc[8];
 
+	if (put_plain(j, str, "", 0))
+		return;
 	put(j, "\"", 1);
 	while (*s) {
 		size_t n = 0;
@@ -189,8 +229,10 @@ static void put_escaped(struct json *j, const char *str)
 void json_key(struct json *j, const char *key)
 {
 	value_sep(j);
-	put_escaped(j, key);
-	put(j, ":", 1);
+	if (!put_plain(j, key, ":", 1)) {
+		put_escaped(j, key);
+		put(j, ":", 1);
+	}
 	j->after_key = true;
 }
 

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include "addr.h"
@@ -130,6 +132,30 @@ static void test_equality(void **state)
 	assert_true(addr_equal(&a, &a));
 }
 
+/* IPv4 is formatted without printf: the same text as inet_ntop and snprintf, cut the same way. */
+static void test_format_v4_as_printf(void **state)
+{
+	struct lvs_addr a = { .af = AF_INET };
+	char got[ADDR_STRLEN], ip[INET_ADDRSTRLEN], want[ADDR_STRLEN];
+	uint32_t x = 0x12345678u;
+
+	(void)state;
+	for (int i = 0; i < 2000; i++) {
+		size_t len = i < 4 ? sizeof(got) : 1 + (size_t)(i % (int)sizeof(got));
+
+		x = x * 1103515245u + 12345u;	/* any sequence that covers short and long octets */
+		a.ip.v4.s_addr = i == 0 ? 0 : i == 1 ? 0xffffffffu : x;
+		a.port = (uint16_t)(i == 1 ? 65535 : i % 3 == 0 ? 0 : x >> 16);
+		inet_ntop(AF_INET, &a.ip.v4, ip, sizeof(ip));
+		if (a.port)
+			snprintf(want, len, "%s:%u", ip, a.port);
+		else
+			snprintf(want, len, "%s", ip);
+		assert_string_equal(addr_format(&a, got, len), want);
+	}
+	assert_string_equal(addr_format(&a, got, 1), "");
+}
+
 static void test_sockaddr_round_trip(void **state)
 {
 	static const char *const cases[] = { "10.0.0.1:80", "[2001:db8::1]:65535" };
@@ -156,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_netmasks),
 		cmocka_unit_test(test_equality),
+		cmocka_unit_test(test_format_v4_as_printf),
 		cmocka_unit_test(test_sockaddr_round_trip),
 	};
 
