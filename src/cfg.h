@@ -248,7 +248,12 @@ struct cfg_global {
 	struct cfg_timeouts timeouts;
 	uint32_t max_conns;
 	struct cfg_lvs_sync lvs_sync;
+	int32_t nice;			/* -20..19, or CFG_NICE_KEEP */
+	bool lock_memory;		/* mlockall: never wait on a page fault from swap */
 };
+
+/* global.nice not given: lvsd keeps the priority it was started with. */
+#define CFG_NICE_KEEP 20
 
 struct cfg_source;
 

@@ -84,6 +84,8 @@ static const struct cfg_field global_fields[] = {
 	F_OBJ(struct cfg_global, "timeouts", timeouts, timeouts_schema),
 	F_UINT(struct cfg_global, "max_conns", max_conns, 1, 16777216),
 	F_OBJ(struct cfg_global, "lvs_sync", lvs_sync, lvs_sync_schema),
+	F_INT(struct cfg_global, "nice", nice, -20, 19),
+	F_BOOL(struct cfg_global, "lock_memory", lock_memory),
 };
 static const struct cfg_schema global_schema = {
 	OBJECT(struct cfg_global, "global", global_fields),
@@ -101,6 +103,7 @@ void cfg_global_defaults(struct cfg_global *g)
 	g->timeouts.udp = S(300);
 	g->timeouts.connect = S(5);
 	g->max_conns = 100000;
+	g->nice = CFG_NICE_KEEP;
 }
 
 /* ---- checks ------------------------------------------------------------ */

@@ -356,6 +356,8 @@ static int run(struct lvsd *ctx, const struct options *o)
 		goto out;
 	}
 	ctx->started = time(NULL);
+	lvsd_process_init(ctx);
+	lvsd_process_apply(ctx, ctx->cfg);
 	rc = lvsd_start(ctx, o);
 	/*
 	 * A start that failed lets go of its pidfile and socket before the

@@ -82,6 +82,8 @@ struct lvsd {
 	struct auto_reload *auto_reload;	/* global.auto_reload: the file watch */
 	struct status_file *status_file;	/* global.status_file kept current */
 	struct metrics_http *metrics_http;	/* global.metrics_listen */
+	int start_nice;			/* the priority lvsd was started with */
+	bool memory_locked;		/* global.lock_memory is in force */
 };
 
 /*
@@ -93,6 +95,14 @@ int lvsd_reload(struct lvsd *ctx, char **errors);
 
 /* Write the status JSON atomically to the status file. 0 or -1 (logged). */
 int lvsd_write_status_file(struct lvsd *ctx);
+
+/*
+ * global.nice and global.lock_memory (lvsd_process.c): _init remembers
+ * the priority lvsd was started with (the one a config without nice
+ * keeps), _apply makes the process follow cfg; refusals are logged.
+ */
+void lvsd_process_init(struct lvsd *ctx);
+void lvsd_process_apply(struct lvsd *ctx, const struct cfg *cfg);
 
 /* Stop the event loop; main() then cleans up. */
 void lvsd_stop(struct lvsd *ctx, const char *why);

@@ -196,6 +196,7 @@ int lvsd_reload(struct lvsd *ctx, char **errors)
 	if (ctx->vrrp)
 		vrrp_engine_sync(ctx->vrrp, next, err, sizeof(err));
 	apply_logging(ctx, next);
+	lvsd_process_apply(ctx, next);
 	if (!ctx->socket_from_cli && next->global.control_socket &&
 	    strcmp(next->global.control_socket, ctx->socket_path) != 0)
 		log_warning(&ctx->log, "global.control_socket changed to %s; it takes "

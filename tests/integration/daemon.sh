@@ -336,4 +336,31 @@ else
 fi
 stop_lvsd TERM "lvsd -n exits 0 on SIGTERM without a sanitizer report"
 
+# global.nice and global.lock_memory follow the configuration, at start
+# and at each reload; without nice, lvsd keeps the priority it started with.
+proc_nice() { awk '{ print $19 }' "/proc/$LVSD_PID/stat"; }
+proc_locked_kb() { awk '/^VmLck:/ { print $2 }' "/proc/$LVSD_PID/status"; }
+: >"$LOG"
+{ config_global info; printf '  nice: 7\n  lock_memory: true\n'; config_body; } >"$CONFIG"
+start_lvsd
+is "$(proc_nice)" 7 "global.nice: 7: lvsd runs at priority 7"
+if ldd "$LVSD" | grep -q libasan; then
+	# ASan makes mlockall() a no-op; what lvsd did is in its log.
+	check "global.lock_memory: true: lvsd says its memory is locked (ASan build: not visible in VmLck)" \
+		log_has "global.lock_memory: memory locked"
+else
+	check "global.lock_memory: true: lvsd's memory is locked (VmLck $(proc_locked_kb) kB)" \
+		test "$(proc_locked_kb)" -gt 0
+fi
+{ config_global info; config_body; } >"$CONFIG"
+ctl reload >/dev/null
+is "$(proc_nice)" "$(nice)" "a reload without nice gives back the priority lvsd started with"
+check "a reload with lock_memory false unlocks its memory (VmLck $(proc_locked_kb) kB)" \
+	eval 'log_has "global.lock_memory: memory unlocked" && [ "$(proc_locked_kb)" = 0 ]'
+{ config_global info; printf '  nice: -21\n'; config_body; } >"$CONFIG"
+ctl reload
+like "$CTL_OUT$CTL_ERR" ":[0-9]+:[0-9]+: .*nice" "nice: -21 is refused, naming the key and where"
+is "$(proc_nice)" "$(nice)" "... and the priority is unchanged"
+stop_lvsd TERM "lvsd with nice and lock_memory stops on SIGTERM"
+
 done_testing

@@ -48,8 +48,26 @@ static void test_defaults_global(void **state)
 	assert_int_equal(g->timeouts.connect, S(5));
 	assert_int_equal(g->max_conns, 100000);
 	assert_null(g->lvs_sync.interface);
+	assert_int_equal(g->nice, CFG_NICE_KEEP);
+	assert_false(g->lock_memory);
 	assert_int_equal(cfg->n_vrrp + cfg->n_sync_groups + cfg->n_services, 0);
 	cfg_free(cfg);
+}
+
+/* The process's priority and memory locking: nice's range is nice(1)'s. */
+static void test_global_process(void **state)
+{
+	struct cfg *cfg = load_ok("global: {nice: -20, lock_memory: true}\n");
+
+	(void)state;
+	assert_int_equal(cfg->global.nice, -20);
+	assert_true(cfg->global.lock_memory);
+	cfg_free(cfg);
+	cfg = load_ok("global: {nice: 19}\n");
+	assert_int_equal(cfg->global.nice, 19);
+	cfg_free(cfg);
+	load_bad("global:\n  nice: 20\n", 2, 9, "global.nice: 20 is out of range -20..19");
+	load_bad("global:\n  nice: -21\n", 2, 9, "global.nice: -21 is out of range -20..19");
 }
 
 static void test_defaults_service(void **state)
@@ -522,6 +540,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_global),
+		cmocka_unit_test(test_global_process),
 		cmocka_unit_test(test_defaults_service),
 		cmocka_unit_test(test_defaults_check),
 		cmocka_unit_test(test_defaults_vrrp),
