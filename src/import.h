@@ -118,7 +118,7 @@ bool imp_netmask_ok(const char *s);
 /* An HTTP path lvsd takes: no blanks or control characters (a '/' is added). */
 bool imp_path_ok(const char *s);
 
-/* A decimal number (an optional fraction) within [lo, hi]? */
+/* A decimal number (an optional fraction; a minus sign only when lo < 0) within [lo, hi]? */
 bool imp_number(const char *s, double lo, double hi);
 
 /* ---- import_finish.c -------------------------------------------------- */

@@ -48,6 +48,11 @@ const char *kad_command(struct kad *k, const struct kad_stmt *s);
 void kad_virtual_server(struct kad *k, const struct kad_stmt *s);
 void kad_vrrp_instance(struct kad *k, const struct kad_stmt *s);
 void kad_sync_group(struct kad *k, const struct kad_stmt *s);
+/*
+ * global_defs' process settings (vrrp_priority, checker_priority,
+ * *_no_swap) into global.nice and global.lock_memory: true when s was one.
+ */
+bool kad_global_process(struct kad *k, const struct kad_stmt *s, struct imp_node *global);
 
 /* A virtual_server being mapped, with the defaults its checkers inherit. */
 struct kad_vs {

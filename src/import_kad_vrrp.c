@@ -9,10 +9,13 @@
  * label or scope; what a virtual_ipaddress line says beyond the address
  * is reported as dropped. IPv6 VIPs need VRRP over IPv6, which lvsd does
  * not do yet: they are dropped with a warning rather than failing the
- * whole file.
+ * whole file. The process settings of global_defs that serve VRRP's
+ * timing (vrrp_priority, vrrp_no_swap, and their checker_ twins) become
+ * global.nice and global.lock_memory here too.
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
@@ -351,4 +354,36 @@ void kad_sync_group(struct kad *k, const struct kad_stmt *s)
 			kad_unknown(k, c, "vrrp_sync_group");
 		}
 	}
+}
+
+/*
+ * keepalived runs VRRP and the checkers in two processes, each with its
+ * own priority; lvsd runs both in one, so its nice is the more urgent
+ * (lower) of the two.
+ */
+static void global_nice(struct kad *k, const struct kad_stmt *s, struct imp_node *global)
+{
+	const char *v = kad_uint(k, s, -20, 19);
+	struct imp_node *have = imp_get(global, "nice");
+
+	if (!v)
+		return;
+	if (have && atoi(have->text) != atoi(v))
+		imp_warn(k->ctx, s->file, s->line, s->w[0], "lvsd runs VRRP and the checks in "
+			 "one process: nice is the lower of %s and %s", have->text, v);
+	if (!have || atoi(v) < atoi(have->text))
+		imp_set(k->ctx, global, "nice", IMP_NUM, v);
+}
+
+bool kad_global_process(struct kad *k, const struct kad_stmt *s, struct imp_node *global)
+{
+	if (kad_is(s, "vrrp_priority") || kad_is(s, "checker_priority")) {
+		global_nice(k, s, global);
+		return true;
+	}
+	if (kad_is(s, "vrrp_no_swap") || kad_is(s, "checker_no_swap")) {
+		imp_set(k->ctx, global, "lock_memory", IMP_BOOL, "true");
+		return true;
+	}
+	return false;
 }

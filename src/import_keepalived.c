@@ -518,7 +518,7 @@ static void global_defs(struct kad *k, const struct kad_stmt *blk)
 			global_lvs_sync(k, s, global);
 		} else if (kad_is(s, "lvs_timeouts")) {
 			global_timeouts(k, s, global);
-		} else {
+		} else if (!kad_global_process(k, s, global)) {
 			kad_unknown(k, s, "global_defs");
 		}
 	}

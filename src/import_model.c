@@ -337,7 +337,8 @@ bool imp_number(const char *s, double lo, double hi)
 	char *end;
 	double v;
 
-	if (!s || !((*s >= '0' && *s <= '9') || *s == '.'))
+	/* A digit or a point first (strtod would take spaces, '+', hex, "inf"); '-' where lo allows it. */
+	if (!s || !((*s >= '0' && *s <= '9') || *s == '.' || (*s == '-' && lo < 0)))
 		return false;
 	errno = 0;
 	v = strtod(s, &end);

@@ -145,6 +145,24 @@ static void test_kad_server_defaults(void **state)
 	done(&r);
 }
 
+/* keepalived's two processes' priorities become lvsd's one nice: the lower. */
+static void test_kad_process_settings(void **state)
+{
+	struct run r;
+
+	(void)state;
+	run(&r, IMP_FMT_KEEPALIVED, "k.conf",
+	    "global_defs {\n  checker_priority -5\n  vrrp_priority -10\n"
+	    "  vrrp_no_swap\n  checker_priority -30\n}\n");
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.cfg->global.nice, -10);
+	assert_true(r.cfg->global.lock_memory);
+	has_warning(&r, "k.conf:3: vrrp_priority: lvsd runs VRRP and the checks in one process: "
+		    "nice is the lower of -5 and -10");
+	has_warning(&r, "k.conf:5: checker_priority: '-30' is not a whole number in -20..19");
+	done(&r);
+}
+
 static void test_kad_vrrp(void **state)
 {
 	struct run r;
@@ -253,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_kad_virtual_server),
 		cmocka_unit_test(test_kad_hoist_and_failure),
 		cmocka_unit_test(test_kad_server_defaults),
+		cmocka_unit_test(test_kad_process_settings),
 		cmocka_unit_test(test_kad_vrrp),
 		cmocka_unit_test(test_finish),
 	};
