@@ -528,6 +528,11 @@ static int set_flap(struct cmdline *cl, char **a, char *err, size_t n)
 	return parse_count("--flap", a[0], 3600000, &cl->srv.flap_ms, err, n);
 }
 
+static int set_flap_each(struct cmdline *cl, char **a, char *err, size_t n)
+{
+	return parse_count("--flap-each", a[0], 1000000, &cl->srv.flap_each, err, n);
+}
+
 static int set_file(const char **to, char **a)
 {
 	*to = a[0];
@@ -608,6 +613,7 @@ static const struct option_row {
 	{ "proxy-v2", 0, FLAG(srv.proxy_v2), "", "TCP listeners expect a PROXY v2 header first" },
 	{ "pidfile", 1, set_pidfile, 0, "FILE", "write the pid to FILE, remove it at exit" },
 	{ "flap", 1, set_flap, 0, "MS", "http: /health alternates 200 and 503 every MS ms" },
+	{ "flap-each", 1, set_flap_each, 0, "N", "http: /health alternates 200 and 503 every N requests" },
 	{ "cert", 1, set_cert, 0, "FILE", "https: the certificate (chain), PEM" },
 	{ "key", 1, set_key, 0, "FILE", "https: its private key, PEM" },
 	{ "sick-cert", 1, set_sick_cert, 0, "FILE", "https: the certificate shown while sick" },

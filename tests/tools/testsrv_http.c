@@ -12,7 +12,9 @@
  * (no answer ever). The misbehaving ones are for health checks, and
  * /sick/PATH lets a test choose the moment: it answers as /health while
  * the server is well and as /PATH while it is sick (SIGUSR1 .. SIGUSR2).
- * With --flap P, /health alternates 200 and 503 every P ms. Requests are
+ * With --flap P, /health alternates 200 and 503 every P ms; with
+ * --flap-each N, every N requests to it (a flap that no delay of the
+ * client can turn into a run of alike answers). Requests are
  * read one at a time, so pipelined ones are answered in order; while a
  * long answer is written the connection reads nothing more.
  */
@@ -130,9 +132,12 @@ static void route_id(struct conn *c, const char *arg)
 
 static void route_health(struct conn *c, const char *arg)
 {
-	const struct srv *s = c->l->srv;
+	struct srv *s = c->l->srv;
+	bool sick = s->flap_ms > 0 && ts_now_ms() / (uint64_t)s->flap_ms % 2 == 1;
 
-	if (s->flap_ms > 0 && ts_now_ms() / (uint64_t)s->flap_ms % 2 == 1)
+	if (s->flap_each > 0)
+		sick = s->health_served++ / (unsigned long)s->flap_each % 2 == 1;
+	if (sick)
 		http_answer(c, 503, "flap\n", 5);
 	else
 		http_answer(c, 200, "ok\n", 3);

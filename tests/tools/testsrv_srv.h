@@ -106,6 +106,8 @@ struct srv {
 	struct event *sig[4];
 	bool sick;			/* between SIGUSR1 and SIGUSR2 */
 	long flap_ms;			/* --flap: /health alternates 200 and 503 */
+	long flap_each;			/* --flap-each: the same every N of its requests */
+	unsigned long health_served;	/* /health requests so far, for --flap-each */
 	struct ts_tls_files tls_files, sick_tls_files;
 	struct ssl_ctx_st *tls, *sick_tls;	/* SSL_CTX, made when a TLS listener starts */
 };
