@@ -53,7 +53,9 @@
 #
 # Environment: N=400 BASE_PORT=20000 REPS=1 WINDOW=30 WARMUP=10
 #   TYPES="tcp http" CHECKERS="keepalived lvsd" LVSD_CORE=userspace KEEP=DIR (keep the VM's
-#   work files) and the VM's own settings (VM_SMP=1, VM_MEM=1G, VM_TIMEOUT:
+#   work files) PRIORITY=N (both checkers at nice N, -20..19: lvsd's
+#   global.nice, keepalived's checker_priority; unset: both at the VM's
+#   default) and the VM's own settings (VM_SMP=1, VM_MEM=1G, VM_TIMEOUT:
 #   computed from the above unless set).
 # It writes nothing into the source tree.
 
@@ -70,6 +72,7 @@ WARMUP=${WARMUP:-10}
 TYPES=${TYPES:-tcp http}
 CHECKERS=${CHECKERS:-keepalived lvsd}
 LVSD_CORE=${LVSD_CORE:-userspace}
+PRIORITY=${PRIORITY:-}
 KEEP=${KEEP:-}
 READY_WAIT=${READY_WAIT:-120}	# seconds for a checker to be ready (emulated: slow)
 LAST=$((BASE + N - 1))
@@ -177,6 +180,7 @@ start_lvsd()
 	{
 		printf 'global:\n  router_id: bench\n  log_file: %s/lvsd.log\n  log_level: warning\n' "$d"
 		printf '  control_socket: %s/lvsd.sock\n  forwarding_core: %s\n' "$d" "$LVSD_CORE"
+		[ -z "$PRIORITY" ] || printf '  nice: %s\n' "$PRIORITY"
 		printf 'virtual_services:\n  - name: checks\n    address: 127.0.0.1:%d\n' "$VIP_PORT"
 		printf '    protocol: tcp\n    scheduler: rr\n'
 		printf '    check: {type: %s, interval: 1, timeout: 1, rise: 2, fall: 3%s}\n' "$type" "$http"
@@ -199,7 +203,9 @@ start_keepalived()
 
 	mkdir -p "$d"
 	{
-		printf 'global_defs {\n  router_id bench\n}\n'
+		printf 'global_defs {\n  router_id bench\n'
+		[ -z "$PRIORITY" ] || printf '  checker_priority %s\n' "$PRIORITY"
+		printf '}\n'
 		printf 'virtual_server %s 80 {\n  delay_loop 1\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n' "$KA_VIP"
 		awk -v lo="$BASE" -v hi="$LAST" -v type="$type" 'BEGIN {
 			for (p = lo; p <= hi; p++) {
@@ -340,7 +346,7 @@ guest()
 	{
 		echo "health checks of $N real servers on 127.0.0.1 inside the test VM, every 1 s (timeout 1 s):"
 		echo "lvsd ($LVSD_CORE core) against keepalived $(keepalived -v 2>&1 | head -n1 | cut -d' ' -f2) (-C, kernel IPVS);" \
-		     "kernel $(uname -r), $(nproc) CPU(s); medians of $REPS run(s) of ${WINDOW}s after ${WARMUP}s"
+		     "kernel $(uname -r), $(nproc) CPU(s); medians of $REPS run(s) of ${WINDOW}s after ${WARMUP}s${PRIORITY:+; both checkers at nice $PRIORITY}"
 		for type in $TYPES; do
 			echo
 			printf '%-44s' "$type"
@@ -397,6 +403,9 @@ for c in $CHECKERS; do
 	case $c in keepalived|lvsd) ;; *) die "unknown checker '$c' in CHECKERS (keepalived, lvsd)" ;; esac
 done
 case $LVSD_CORE in userspace|ipvs) ;; *) die "LVSD_CORE is userspace or ipvs, not '$LVSD_CORE'" ;; esac
+if [ -n "$PRIORITY" ] && ! { [ "$PRIORITY" -ge -20 ] && [ "$PRIORITY" -le 19 ]; } 2>/dev/null; then
+	die "PRIORITY is a nice value, -20..19, not '$PRIORITY'"
+fi
 missing=()
 for t in keepalived:keepalived nginx:nginx-light jq:jq ipvsadm:ipvsadm ss:iproute2; do
 	command -v "${t%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${t%%:*}" ] || missing+=("${t#*:}")
@@ -420,7 +429,7 @@ say "lvsd health checks against keepalived in the VM: $(date -u '+%Y-%m-%d %H:%M
     "TYPES='$TYPES' REPS=$REPS WINDOW=${WINDOW}s WARMUP=${WARMUP}s, VM_TIMEOUT=${VM_TIMEOUT}s"
 vm_run env N="$N" BASE_PORT="$BASE" REPS="$REPS" WINDOW="$WINDOW" WARMUP="$WARMUP" \
 	TYPES="$TYPES" CHECKERS="$CHECKERS" KEEP="$KEEP" READY_WAIT="$READY_WAIT" LVSD_CORE="$LVSD_CORE" \
-	bash "$SELF" --guest "$BUILD" "$T/out"
+	PRIORITY="$PRIORITY" bash "$SELF" --guest "$BUILD" "$T/out"
 rc=$?
 [ -n "$KEEP" ] && mkdir -p "$KEEP" && cp -r "$T/out"/. "$KEEP"/ && say "kept in $KEEP"
 [ "$rc" = 0 ] && [ -s "$T/out/table.txt" ] || die "the run in the VM failed (status $rc, VM $VM_STATUS, $VM_ACCEL_USED)"
