@@ -33,14 +33,9 @@ static struct lvs_addr client_net(const struct uservice *s, const struct lvs_add
 	return n;
 }
 
-static uint32_t net_hash(const struct uservice *s, const struct lvs_addr *net)
-{
-	return hmap_hash(&s->persist, &net->ip, net->af == AF_INET ? 4 : 16);
-}
-
 static struct persist_tpl *tpl_find(struct uservice *s, const struct lvs_addr *net)
 {
-	uint32_t h = net_hash(s, net);
+	uint32_t h = hmap_hash_addr(&s->persist, net);
 
 	for (struct hmap_node *n = hmap_first(&s->persist, h); n; n = n->next) {
 		struct persist_tpl *t = (struct persist_tpl *)n;
@@ -69,7 +64,7 @@ static struct persist_tpl *tpl_new(struct uservice *s, const struct lvs_addr *ne
 	t->dest = d;
 	t->expires_ms = ucore_now_ms() + s->conf.persistence_timeout;
 	d->persistconns++;
-	hmap_insert(&s->persist, &t->node, net_hash(s, net));
+	hmap_insert(&s->persist, &t->node, hmap_hash_addr(&s->persist, net));
 	return t;
 }
 

@@ -37,19 +37,9 @@ static struct uflow *flow_of_node(struct hmap_node *n)
 	return (struct uflow *)((char *)n - offsetof(struct uflow, node));
 }
 
-static uint32_t client_hash(const struct uservice *s, const struct lvs_addr *c)
-{
-	unsigned char key[18];
-	size_t n = c->af == AF_INET ? 4 : 16;
-
-	memcpy(key, &c->ip, n);
-	memcpy(key + n, &c->port, 2);
-	return hmap_hash(&s->flows, key, n + 2);
-}
-
 static struct uflow *flow_find(struct uservice *s, const struct lvs_addr *c)
 {
-	uint32_t h = client_hash(s, c);
+	uint32_t h = hmap_hash_addr(&s->flows, c);
 
 	for (struct hmap_node *n = hmap_first(&s->flows, h); n; n = n->next)
 		if (n->hash == h && addr_equal(&flow_of_node(n)->client, c))
@@ -121,7 +111,7 @@ static struct uflow *flow_new(struct uservice *s, const struct lvs_addr *client)
 	f->last_ms = ucore_now_ms();
 	event_assign(&f->ev, s->core->base, f->fd, EV_READ | EV_PERSIST, on_reply, f);
 	event_add(&f->ev, NULL);
-	hmap_insert(&s->flows, &f->node, client_hash(s, client));
+	hmap_insert(&s->flows, &f->node, hmap_hash_addr(&s->flows, client));
 	uconn_attach(&f->uc, d, tpl);
 	return f;
 }

@@ -1,7 +1,8 @@
 /*
  * hmap.h - an intrusive chained hash table: the userspace core's
  * connection lookups (UDP flows, persistence templates) and its real
- * servers by address, health's services and real servers.
+ * servers by address, health's services and real servers; all of them
+ * keyed by an address, hashed with hmap_hash_addr().
  *
  * Objects embed a struct hmap_node; the caller computes the hash (with
  * hmap_hash(), keyed by a per-table random seed so that clients cannot
