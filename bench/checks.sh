@@ -25,7 +25,12 @@
 #     real servers, `check: {type: tcp|http, interval: 1, timeout: 1,
 #     rise: 2, fall: 3}`) and HAProxy 2.6 (`nbthread 1`, one backend with
 #     the same N servers, `check inter 1s fall 3 rise 2`, for http `option
-#     httpchk GET /` and `http-check expect status 200`);
+#     httpchk GET /` and `http-check expect status 200`); and, as a
+#     reference line, bench/floor_check (made here in BUILD_DIR): the least
+#     a checker that opens a connection per probe can do (a kept socket,
+#     connect, the request, one read, a reset; nothing parsed beyond the
+#     status code), so that the table shows how much of each checker's
+#     cost is the kernel's work for the connection itself;
 #   - each run: start the checker, wait until it sees every server healthy
 #     (lvsd: `lvsctl status --json`; HAProxy: `show stat` on its stats
 #     socket: all UP, L4OK or L7OK), WARMUP more seconds, then its CPU time
@@ -71,7 +76,7 @@
 # bench/checks_vm.sh measures lvsd against it inside the test VM.
 #
 # Environment: N=10000 BASE_PORT=20000 REPS=3 WINDOW=30 WARMUP=5
-#   TYPES="tcp http" CHECKERS="haproxy lvsd" PROFILE=1 PIN=1 NOISE=25
+#   TYPES="tcp http" CHECKERS="haproxy lvsd floor" PROFILE=1 PIN=1 NOISE=25
 #   RETRY=2 QUIET_WAIT=300 KEEP=DIR (keep configs, logs, status dumps)
 #   NETNS=1 (run in a network namespace of its own; 0: in the host's)
 #   LVSD_NORAW=1 (lvsd without CAP_NET_RAW: its tcp check connects)
@@ -93,7 +98,7 @@ REPS=${REPS:-3}
 WINDOW=${WINDOW:-30}
 WARMUP=${WARMUP:-5}
 TYPES=${TYPES:-tcp http}
-CHECKERS=${CHECKERS:-haproxy lvsd}
+CHECKERS=${CHECKERS:-haproxy lvsd floor}
 PROFILE=${PROFILE:-1}
 PIN=${PIN:-1}
 NOISE=${NOISE:-25}
@@ -119,7 +124,7 @@ for t in $TYPES; do
 	case $t in tcp|http) ;; *) die "unknown type '$t' in TYPES (tcp, http)" ;; esac
 done
 for c in $CHECKERS; do
-	case $c in haproxy|lvsd) ;; *) die "unknown checker '$c' in CHECKERS (haproxy, lvsd)" ;; esac
+	case $c in haproxy|lvsd|floor) ;; *) die "unknown checker '$c' in CHECKERS (haproxy, lvsd, floor)" ;; esac
 done
 # LVSD_NORAW=1: lvsd without CAP_NET_RAW, so that its tcp check connects
 # (as before its SYN probes): the two probes compared on one machine.
@@ -143,6 +148,12 @@ fi
 need_tools haproxy:haproxy nginx:nginx-light jq:jq socat:socat taskset:util-linux ss:iproute2
 need_perf
 need_plain_build "$LVSD"
+
+FLOOR=$BUILD/bench/floor_check
+if [[ " $CHECKERS " = *" floor "* ]] && [ ! "$FLOOR" -nt "$(dirname "$0")/floor_check.c" ]; then
+	make -s -C "$BUILD" bench/floor_check >&2 ||
+		die "cannot make bench/floor_check in $BUILD (configured from an older tree? configure it again)"
+fi
 
 NCPU=$(nproc)
 [ "$NCPU" -ge 2 ] || PIN=0
@@ -449,6 +460,18 @@ start_lvsd()
 	wait_ports "$VIP_PORT" "$VIP_PORT" || die "lvsd did not start: $(tail -n 5 "$d/out")"
 }
 
+# The reference checker: its status file is "servers healthy probes late_max_ms healthy".
+start_floor()
+{
+	local type=$1 d=$W/floor
+
+	mkdir -p "$d"
+	rm -f "$d/status"
+	"${CHECK_CPU[@]}" "$FLOOR" "$type" 127.0.0.1 "$BASE" "$N" "$d/status" >>"$d/out" 2>&1 &
+	CPID=$!
+	PIDS+=("$CPID")
+}
+
 start_haproxy()
 {
 	local type=$1 d=$W/haproxy
@@ -508,6 +531,8 @@ summary()
 				>"$file" 2>/dev/null
 		awk '{ n++; if ($2 == "true") h++; p += $3; if ($4 > m) m = $4; if ($5 == "ok") ok++ }
 			END { printf "%d %d %d %d %d\n", n, h, p, m, ok }' "$file"
+	elif [ "$c" = floor ]; then
+		cp "$W/floor/status" "$file" 2>/dev/null && cat "$file" || echo "0 0 0 0 0"
 	else
 		echo "show stat" | timeout 60 socat -t 30 - "UNIX-CONNECT:$W/haproxy/stats.sock" 2>/dev/null |
 			awk -F, '
@@ -533,7 +558,7 @@ ready()
 		sleep 2
 		read -r n h p l ok <<<"$(summary "$c" "$type" "$W/ready.txt")"
 		if [ "$n" = "$N" ] && [ "$h" = "$N" ] && [ "$ok" = "$N" ]; then
-			[ "$c" = haproxy ] && return 0
+			[ "$c" != lvsd ] && return 0
 			awk '$3 < 2 { bad = 1 } END { exit bad }' "$W/ready.txt" && return 0
 		fi
 	done
@@ -548,8 +573,8 @@ over() { awk -v g="$1" 'BEGIN { if (g == "-" || g == "") print "-"; else printf 
 
 # Per type and checker, one value per run:
 #   CPU	the checker's CPU time over the window, % of one core
-#   US	the same per probe, us: per connection it opened (HAProxy), per
-#	probe its status counted (lvsd)
+#   US	the same per probe, us: per connection it opened (HAProxy,
+#	floor), per probe its status counted (lvsd)
 #   ORATE	connections opened per second (ActiveOpens: on a quiet machine,
 #	all of them the checker's probes)
 #   RATE	probes per second the servers saw
@@ -558,8 +583,9 @@ over() { awk -v g="$1" 'BEGIN { if (g == "-" || g == "") print "-"; else printf 
 #   STALL	the largest such gap around one status query (lvsctl status
 #	--json, or HAProxy's show stat) just after the window
 #   SRV	nginx's worker CPU, % of one core; OTHER: others' CPU, %
-#   LRATE LLATE	lvsd's own count: probes per second, and the largest
-#	check_late_max_ms of all servers (since it started)
+#   LRATE LLATE	lvsd's and floor's own count: probes per second, and
+#	the most a probe started late (lvsd: the largest check_late_max_ms
+#	of all servers), since it started
 #   HDUR HFAIL	HAProxy's longest check_duration (ms) and failed checks
 #   HEALTHY	servers healthy (UP) at the end
 declare -A DISTURBED CPU US RATE ORATE GAPMAX GAPP99 STALL SRV OTHER LRATE LLATE HDUR HFAIL HEALTHY
@@ -606,13 +632,17 @@ measure()
 	[ "$probes" = 0 ] && rate=-
 	set -- $post
 	healthy=$2
-	if [ "$c" = lvsd ]; then
+	if [ "$c" != haproxy ]; then
 		lrate=$(awk -v a="$(set -- $pre; echo "$3")" -v b="$3" -v t0="$tq0" -v t1="$tq1" \
 			'BEGIN { printf "%.0f", (b - a) / (t1 - t0) }')
 		llate=$4
+	fi
+	if [ "$c" = lvsd ]; then
 		# Its tcp probes open no connection: per probe is per probe it counted.
 		us=$(awk -v t=$((c1 - c0)) -v hz="$HZ" -v w="$win" -v r="$lrate" \
 			'BEGIN { printf "%.1f", (r > 0) ? t / hz / w * 1e6 / r : 0 }')
+	elif [ "$c" = floor ]; then
+		us=$(awk -v t=$((c1 - c0)) -v hz="$HZ" -v n=$((a1 - a0)) 'BEGIN { printf "%.1f", (n > 0) ? t / hz * 1e6 / n : 0 }')
 	else
 		us=$(awk -v t=$((c1 - c0)) -v hz="$HZ" -v n=$((a1 - a0)) 'BEGIN { printf "%.1f", (n > 0) ? t / hz * 1e6 / n : 0 }')
 		hdur=$4 hfail=$(($3 - $(set -- $pre; echo "$3")))
@@ -621,7 +651,7 @@ measure()
 	say "  $type $c: CPU $cpu% ($us us/probe), $orate connections/s; servers: CPU $srv%," \
 	    "$rate probes/s on $ports ports, gap mean $gmean p99 $gp99 max $gmax ms," \
 	    "max $stall around a status query; healthy $healthy;" \
-	    "$( [ "$c" = lvsd ] && echo "status: $lrate probes/s, late max $llate ms" ||
+	    "$( [ "$c" != haproxy ] && echo "status: $lrate probes/s, late max $llate ms" ||
 		echo "check_duration max $hdur ms, failed checks $hfail")$mark"
 	[ "$noisy" = 1 ] && sed 's/^/    /' "$W/busy.txt" >&2
 	[ "$noisy" = 1 ] && [ -z "$last" ] && return 1
@@ -754,10 +784,7 @@ echo "medians of $REPS runs of ${WINDOW}s, each checker started fresh and warmed
 [ "$KEEPALIVE" = 1 ] && echo "KEEPALIVE=1: lvsd's http check keeps its connections (keepalive: true)"
 for type in $TYPES; do
 	echo
-	printf '%-44s' "$type"
-	printf ' %9s' $CHECKERS
-	[ "$CHECKERS" = "haproxy lvsd" ] && printf ' %9s' lvsd/hap
-	echo
+	table_head "$type" haproxy hap 9
 	row "checker CPU, % of one core" CPU "$type"
 	row "checker CPU per probe, us" US "$type"
 	row "probes/s: connections opened (ActiveOpens)" ORATE "$type"
@@ -766,8 +793,8 @@ for type in $TYPES; do
 	row "gap between 2 probes - 1 s, max of runs, ms" GAPMAX "$type" max
 	row "same, around a status query, max of runs" STALL "$type" max
 	row "servers healthy at the end (fewest)" HEALTHY "$type" min
-	row "lvsd status: probes/s" LRATE "$type"
-	row "lvsd status: late max since start, ms" LLATE "$type" max
+	row "own count (lvsd, floor): probes/s" LRATE "$type"
+	row "own count: late max since start, ms" LLATE "$type" max
 	row "haproxy: longest check_duration, ms" HDUR "$type" max
 	row "haproxy: failed checks in the window" HFAIL "$type" max
 	row "servers' nginx worker CPU, %" SRV "$type"
@@ -775,7 +802,7 @@ for type in $TYPES; do
 done
 echo
 echo "all runs (CPU %; us per probe; connections/s; served/s; gap - 1 s: p99, max, around a status query;"
-echo "          lvsd late max since start;"
+echo "          own late max since start (lvsd, floor);"
 echo "          haproxy check_duration max; others' CPU %)"
 for type in $TYPES; do
 	for c in $CHECKERS; do

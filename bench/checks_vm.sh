@@ -349,10 +349,7 @@ guest()
 		     "kernel $(uname -r), $(nproc) CPU(s); medians of $REPS run(s) of ${WINDOW}s after ${WARMUP}s${PRIORITY:+; both checkers at nice $PRIORITY}"
 		for type in $TYPES; do
 			echo
-			printf '%-44s' "$type"
-			printf ' %10s' $CHECKERS
-			[ "$CHECKERS" = "keepalived lvsd" ] && printf ' %9s' lvsd/ka
-			echo
+			table_head "$type" keepalived ka 10
 			row "checker CPU, % of the VM's core" CPU "$type"
 			row "checker CPU per probe, us" US "$type"
 			row "probes/s (ka: ActiveOpens; lvsd: its count)" ORATE "$type"

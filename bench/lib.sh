@@ -35,14 +35,31 @@ minof() { _bench_samples "$1" | head -n1 | grep . || echo -; }
 # ratio A B: A / B to two decimals, "-" when either is missing or B is 0.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b != "-" && b > 0) printf "%.2f", a / b; else print "-" }'; }
 
+# table_head LABEL PEER SHORT WIDTH: the head of table_row's table: the
+# checkers, then CHECKER/SHORT for each of the others when PEER is one.
+table_head()
+{
+	local label=$1 peer=$2 short=$3 width=$4 c
+
+	printf '%-44s' "$label"
+	printf " %${width}s" $CHECKERS
+	if [[ " $CHECKERS " = *" $peer "* ]]; then
+		for c in $CHECKERS; do
+			[ "$c" = "$peer" ] || printf ' %9s' "$c/$short"
+		done
+	fi
+	echo
+}
+
 # table_row PEER WIDTH LABEL ARRAY TYPE [max|min]: a line of a table of
 # checkers, ARRAY[TYPE,checker] for each of $CHECKERS (the median of its
-# samples, or the largest or smallest), and lvsd/PEER when both ran.
+# samples, or the largest or smallest), then each other checker's value
+# over PEER's when PEER is one of them.
 table_row()
 {
 	local peer=$1 width=$2 label=$3 type=$5 how=${6:-}
 	local -n samples=$4
-	local c v vals=() p=- l=-
+	local c v vals=() ratios=() p=-
 
 	for c in $CHECKERS; do
 		case $how in
@@ -52,11 +69,16 @@ table_row()
 		esac
 		vals+=("$v")
 		[ "$c" = "$peer" ] && p=$v
-		[ "$c" = lvsd ] && l=$v
 	done
 	printf '%-44s' "$label"
 	printf " %${width}s" "${vals[@]}"
-	[ "$CHECKERS" = "$peer lvsd" ] && printf ' %9s' "$(ratio "$l" "$p")"
+	if [[ " $CHECKERS " = *" $peer "* ]]; then
+		set -- "${vals[@]}"
+		for c in $CHECKERS; do
+			[ "$c" = "$peer" ] || printf ' %9s' "$(ratio "$1" "$p")"
+			shift
+		done
+	fi
 	echo
 }
 
