@@ -4,7 +4,10 @@
  * Each connection gets a bufferevent with a read timeout, a cap on the
  * request size and a cap on the number of connections, so a client can
  * neither stall the daemon nor make it buffer without limit. A request is
- * answered, the answer flushed, and the connection closed.
+ * answered, the answer flushed, and the connection closed. A status
+ * --json is built a slice of real servers per turn of the loop (a job,
+ * see status.h), so that a large table's document does not hold up the
+ * checks and VRRP while it is written.
  */
 #include "config.h"
 
@@ -30,11 +33,15 @@
 
 #define CTL_MAX_CLIENTS 64
 #define CTL_READ_TIMEOUT_S 10
+/* Real servers per slice of a status job: ~0.6 ms of the loop, measured at 10,000. */
+#define CTL_STATUS_SLICE 256
 
 struct ctl_client {
 	struct ctl_server *srv;
 	struct bufferevent *bev;
 	int id;
+	struct status_job *job;		/* a status --json being built */
+	struct event *job_turn;		/* its next slice, after the next poll */
 	TAILQ_ENTRY(ctl_client) entry;
 };
 
@@ -53,8 +60,7 @@ typedef bool (*ctl_handler)(struct lvsd *ctx, const struct ctl_request *req,
 static bool cmd_status(struct lvsd *ctx, const struct ctl_request *req,
 		       struct evbuffer *out)
 {
-	if (req->argc == 2 && strcmp(req->argv[1], "--json") == 0)
-		return status_render_json(ctx, out) == 0;
+	/* status --json never comes here: handle_line() builds it as a job. */
 	if (req->argc != 1) {
 		evbuffer_add_printf(out, "usage: status [--json]\n");
 		return false;
@@ -157,6 +163,9 @@ static void client_free(struct ctl_client *c)
 {
 	TAILQ_REMOVE(&c->srv->clients, c, entry);
 	c->srv->n_clients--;
+	if (c->job_turn)
+		event_free(c->job_turn);
+	status_job_free(c->job);
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -200,6 +209,65 @@ static void answer_bad_request(struct ctl_client *c, const char *why)
 	evbuffer_free(body);
 }
 
+static void log_job_done(struct ctl_client *c, size_t bytes)
+{
+	unsigned steps, restarts;
+
+	status_job_counts(c->job, &steps, &restarts);
+	log_debug(&c->srv->ctx->log, "control client %d: status --json: %zu bytes in %u "
+		  "slice(s), started again %u time(s) after a reload", c->id, bytes, steps,
+		  restarts);
+}
+
+/* One slice of c's status job; the answer when it is done. */
+static void on_job_turn(evutil_socket_t fd, short what, void *arg)
+{
+	static const struct timeval next_turn = { 0, 0 };
+	struct ctl_client *c = arg;
+	int rc = status_job_step(c->job, CTL_STATUS_SLICE);
+	struct evbuffer *body;
+
+	(void)fd;
+	(void)what;
+	if (rc == 0) {
+		/* A timer, not event_active(): the loop polls and runs what is due first. */
+		event_add(c->job_turn, &next_turn);
+		return;
+	}
+	body = evbuffer_new();
+	if (!body) {
+		client_free(c);
+		return;
+	}
+	if (rc < 0 || status_job_take(c->job, body) < 0) {
+		evbuffer_drain(body, evbuffer_get_length(body));
+		evbuffer_add_printf(body, "status: out of memory\n");
+		rc = -1;
+	}
+	log_job_done(c, evbuffer_get_length(body));
+	status_job_free(c->job);
+	c->job = NULL;
+	answer(c, rc > 0, body);
+	evbuffer_free(body);
+}
+
+static bool start_status_job(struct ctl_client *c)
+{
+	c->job = status_job_new(c->srv->ctx);
+	c->job_turn = c->job ? event_new(bufferevent_get_base(c->bev), -1, 0, on_job_turn, c) : NULL;
+	if (!c->job_turn)
+		return false;
+	bufferevent_disable(c->bev, EV_READ);
+	on_job_turn(-1, 0, c);
+	return true;
+}
+
+static bool is_status_json(const struct ctl_request *req)
+{
+	return req->argc == 2 && strcmp(req->argv[0], "status") == 0 &&
+	       strcmp(req->argv[1], "--json") == 0;
+}
+
 static void handle_line(struct ctl_client *c, const char *line, size_t len)
 {
 	struct lvsd *ctx = c->srv->ctx;
@@ -212,12 +280,17 @@ static void handle_line(struct ctl_client *c, const char *line, size_t len)
 		answer_bad_request(c, err);
 		return;
 	}
+	log_debug(&ctx->log, "control client %d: %s", c->id, req.argv[0]);
+	if (is_status_json(&req)) {
+		if (!start_status_job(c))
+			client_free(c);
+		return;
+	}
 	body = evbuffer_new();
 	if (!body) {
 		client_free(c);
 		return;
 	}
-	log_debug(&ctx->log, "control client %d: %s", c->id, req.argv[0]);
 	ok = dispatch(ctx, &req, body);
 	answer(c, ok, body);
 	evbuffer_free(body);

@@ -54,6 +54,7 @@ struct lvsd {
 	struct event_base *base;
 	struct logger log;
 	struct cfg *cfg;		/* the running model; never NULL once started */
+	uint64_t cfg_generation;	/* counts the swaps of cfg (a status job notices one) */
 	const char *config_path;
 	const char *pidfile_path;	/* NULL: none */
 	char *socket_path;		/* as bound; owned */

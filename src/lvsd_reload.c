@@ -208,6 +208,7 @@ int lvsd_reload(struct lvsd *ctx, char **errors)
 			    cfg_fwd_core_names[next->global.forwarding_core], lvsd_core_name(ctx));
 	prev = ctx->cfg;
 	ctx->cfg = next;
+	ctx->cfg_generation++;
 	t_checked = log_clock_ms();
 	lvsd_apply_reload(ctx, prev);
 	cfg_free(prev);

@@ -7,6 +7,8 @@
 #define LVSD_STATUS_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 struct evbuffer;
 struct json;
@@ -17,11 +19,27 @@ struct fwd_table;
 struct fwd_service_info;
 struct fwd_dest_info;
 struct lvs_addr;
+struct vrrp_status;
+struct drain_entry;
 
-/* Append the status JSON (one object, newline-terminated). 0 or -1. */
-int status_render_json(const struct lvsd *ctx, struct evbuffer *out);
-/* Build it into a json writer (for the status file). */
+/* Build the status JSON (one object) into a json writer, at once (for the status file). */
 void status_build_json(const struct lvsd *ctx, struct json *j);
+
+/*
+ * The same document built a slice at a time (status_json.c), so that a
+ * large table does not hold the event loop for the whole of it: step
+ * until it returns 1 (done; -1: out of memory), then take it. A reload
+ * between two steps starts the document again from the new configuration.
+ */
+struct status_job;
+struct status_job *status_job_new(const struct lvsd *ctx);
+/* Write up to max_rs more real servers (at least one): 1 done, 0 more to do, -1 failed. */
+int status_job_step(struct status_job *job, size_t max_rs);
+/* Append the finished document and its newline to out. 0 or -1. */
+int status_job_take(struct status_job *job, struct evbuffer *out);
+/* How many steps it took, and how many times a reload started it again. */
+void status_job_counts(const struct status_job *job, unsigned *steps, unsigned *restarts);
+void status_job_free(struct status_job *job);
 /* Append a human-readable summary. 0 or -1. */
 int status_render_text(const struct lvsd *ctx, struct evbuffer *out);
 /* lvsctl vrrp: each instance's state, priority, master, VIPs and counters. */
@@ -39,6 +57,13 @@ const struct fwd_service_info *status_live_service(const struct lvsd *ctx,
 /* A destination of a snapshot's service by address, or NULL. */
 const struct fwd_dest_info *status_live_dest(const struct fwd_service_info *si,
 					     const struct lvs_addr *addr);
+
+/* The running VRRP instance of that name: true and its status in *st. */
+bool status_vrrp_running(const struct lvsd *ctx, const char *name, struct vrrp_status *st);
+/* A real server's state by name ("in", "quiesced", "out"), by enum reconcile_rs_state. */
+extern const char *const status_rs_state_names[];
+/* What is left of a drain's deadline, ms. */
+uint64_t status_drain_left_ms(const struct lvsd *ctx, const struct drain_entry *e);
 
 /* One instance's line of the summary. */
 void status_vrrp_line(const struct lvsd *ctx, const struct cfg_vrrp *v, struct evbuffer *out);
