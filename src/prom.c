@@ -7,6 +7,7 @@
 
 #include <event2/buffer.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,6 +38,80 @@ void prom_family(struct evbuffer *out, const char *name, const char *type, const
 	evbuffer_add_printf(out, "\n# TYPE %s %s\n", name, type);
 }
 
+/*
+ * A sample's line is assembled on the stack and added in one call: the
+ * exposition of 10,000 real servers is 130,000 lines, and an evbuffer_add
+ * per piece (and a printf per label) cost 90 ms of the event loop there.
+ */
+struct line {
+	char buf[1024];
+	size_t len;
+	bool overflow;
+};
+
+static void line_add(struct line *l, const char *s, size_t n)
+{
+	if (l->overflow || n > sizeof(l->buf) - l->len) {
+		l->overflow = true;
+		return;
+	}
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+}
+
+static void line_add_str(struct line *l, const char *s)
+{
+	line_add(l, s, strlen(s));
+}
+
+/* A label value, escaped: backslash, double quote, newline. */
+static void line_add_label_value(struct line *l, const char *s)
+{
+	const char *run = s;
+
+	for (; *s; s++) {
+		const char *rep = *s == '\\' ? "\\\\" : *s == '\n' ? "\\n" : *s == '"' ? "\\\"" : NULL;
+
+		if (!rep)
+			continue;
+		line_add(l, run, (size_t)(s - run));
+		line_add(l, rep, 2);
+		run = s + 1;
+	}
+	line_add(l, run, (size_t)(s - run));
+}
+
+static void line_add_u64(struct line *l, uint64_t v)
+{
+	char digits[20];
+	size_t n = 0;
+
+	do {
+		digits[sizeof(digits) - ++n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	line_add(l, digits + sizeof(digits) - n, n);
+}
+
+static void line_name_labels(struct line *l, const char *name, const struct prom_label *labels,
+			     size_t n)
+{
+	line_add_str(l, name);
+	if (!n)
+		return;
+	line_add(l, "{", 1);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			line_add(l, ",", 1);
+		line_add_str(l, labels[i].name);
+		line_add(l, "=\"", 2);
+		line_add_label_value(l, labels[i].value ? labels[i].value : "");
+		line_add(l, "\"", 1);
+	}
+	line_add(l, "}", 1);
+}
+
+/* Labels too long for a line (a name of kilobytes): written piece by piece. */
 static void add_name_labels(struct evbuffer *out, const char *name,
 			    const struct prom_label *labels, size_t n)
 {
@@ -52,21 +127,46 @@ static void add_name_labels(struct evbuffer *out, const char *name,
 	evbuffer_add(out, "}", 1);
 }
 
+/* The name, labels and value: the assembled line, or the same piece by piece. */
+static void line_flush(struct line *l, struct evbuffer *out, const char *name,
+		       const struct prom_label *labels, size_t n, const char *value)
+{
+	if (!l->overflow) {
+		evbuffer_add(out, l->buf, l->len);
+		return;
+	}
+	add_name_labels(out, name, labels, n);
+	evbuffer_add(out, value, strlen(value));
+}
+
 void prom_sample_u64(struct evbuffer *out, const char *name, const struct prom_label *labels,
 		     size_t n, uint64_t v)
 {
-	add_name_labels(out, name, labels, n);
-	evbuffer_add_printf(out, " %llu\n", (unsigned long long)v);
+	struct line l = { .len = 0 };
+	char num[24];
+
+	line_name_labels(&l, name, labels, n);
+	line_add(&l, " ", 1);
+	line_add_u64(&l, v);
+	line_add(&l, "\n", 1);
+	if (l.overflow)
+		snprintf(num, sizeof(num), " %llu\n", (unsigned long long)v);
+	line_flush(&l, out, name, labels, n, num);
 }
 
 void prom_sample_double(struct evbuffer *out, const char *name, const struct prom_label *labels,
 			size_t n, double v)
 {
-	add_name_labels(out, name, labels, n);
+	struct line l = { .len = 0 };
+	char num[40];
+
+	line_name_labels(&l, name, labels, n);
 	if (isnan(v))
-		evbuffer_add_printf(out, " NaN\n");
+		snprintf(num, sizeof(num), " NaN\n");
 	else if (isinf(v))
-		evbuffer_add_printf(out, " %sInf\n", v > 0 ? "+" : "-");
+		snprintf(num, sizeof(num), " %sInf\n", v > 0 ? "+" : "-");
 	else
-		evbuffer_add_printf(out, " %.17g\n", v);
+		snprintf(num, sizeof(num), " %.17g\n", v);
+	line_add_str(&l, num);
+	line_flush(&l, out, name, labels, n, num);
 }

@@ -2,7 +2,8 @@
  * test_prom.c - the Prometheus text format writer: HELP and TYPE lines,
  * samples with and without labels, label values and help text escaped
  * as the format says (backslash, double quote, newline), exact counters
- * past 2^53, and the special float values.
+ * past 2^53, the special float values, and labels too long for the
+ * writer's line buffer (written piece by piece, the same text).
  */
 #include "config.h"
 
@@ -92,6 +93,41 @@ static void test_doubles(void **state)
 	evbuffer_free(b);
 }
 
+/* A sample of value v with one label of n bytes, each 'a' but a quote in the middle. */
+static char *long_label_sample(size_t n, uint64_t v)
+{
+	struct evbuffer *b = evbuffer_new();
+	char *value = malloc(n + 1);
+	struct prom_label l[] = { { "service", value } };
+	char *s;
+
+	memset(value, 'a', n);
+	value[n / 2] = '"';
+	value[n] = '\0';
+	prom_sample_u64(b, "m", l, 1, v);
+	s = text_of(b);
+	free(value);
+	evbuffer_free(b);
+	return s;
+}
+
+static void test_long_labels_are_whole(void **state)
+{
+	(void)state;
+	for (size_t n = 980; n <= 3000; n += n < 1100 ? 1 : 950) {
+		char *s = long_label_sample(n, n == 3000 ? 0 : UINT64_MAX);
+		const char *num = n == 3000 ? " 0\n" : " 18446744073709551615\n";
+		size_t len = strlen(s), want = strlen("m{service=\"") + n + 1 + strlen("\"}") + strlen(num);
+
+		assert_int_equal(len, want);
+		assert_memory_equal(s, "m{service=\"aaa", 14);
+		assert_memory_equal(s + 11 + n / 2, "\\\"", 2);
+		assert_memory_equal(s + len - strlen(num) - 2, "\"}", 2);
+		assert_string_equal(s + len - strlen(num), num);
+		free(s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -99,6 +135,7 @@ int main(void)
 		cmocka_unit_test(test_labels_are_escaped),
 		cmocka_unit_test(test_help_escapes_backslash_and_newline_only),
 		cmocka_unit_test(test_doubles),
+		cmocka_unit_test(test_long_labels_are_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
