@@ -33,7 +33,7 @@
 
 #define CTL_MAX_CLIENTS 64
 #define CTL_READ_TIMEOUT_S 10
-/* Real servers per slice of a status job: ~0.6 ms of the loop, measured at 10,000. */
+/* Real servers per slice of a status job: ~0.6 ms of the loop (10,000 took 24 ms at once). */
 #define CTL_STATUS_SLICE 256
 
 struct ctl_client {
