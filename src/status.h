@@ -37,6 +37,8 @@ struct status_job *status_job_new(const struct lvsd *ctx);
 int status_job_step(struct status_job *job, size_t max_rs);
 /* Append the finished document and its newline to out. 0 or -1. */
 int status_job_take(struct status_job *job, struct evbuffer *out);
+/* The finished document (no newline) and its length; NULL if out of memory. */
+const char *status_job_text(const struct status_job *job, size_t *len);
 /* How many steps it took, and how many times a reload started it again. */
 void status_job_counts(const struct status_job *job, unsigned *steps, unsigned *restarts);
 void status_job_free(struct status_job *job);

@@ -413,6 +413,14 @@ int status_job_step(struct status_job *job, size_t max_rs)
 	return job_step(job, max_rs ? max_rs : 1);
 }
 
+const char *status_job_text(const struct status_job *job, size_t *len)
+{
+	const char *text = json_text(job->j);
+
+	*len = text ? json_len(job->j) : 0;
+	return text;
+}
+
 void status_job_counts(const struct status_job *job, unsigned *steps, unsigned *restarts)
 {
 	*steps = job->steps;
@@ -421,10 +429,11 @@ void status_job_counts(const struct status_job *job, unsigned *steps, unsigned *
 
 int status_job_take(struct status_job *job, struct evbuffer *out)
 {
-	const char *text = json_text(job->j);
+	size_t len;
+	const char *text = status_job_text(job, &len);
 
 	/* Not printf, which takes megabytes a byte at a time. */
-	if (!text || evbuffer_add(out, text, json_len(job->j)) < 0 || evbuffer_add(out, "\n", 1) < 0)
+	if (!text || evbuffer_add(out, text, len) < 0 || evbuffer_add(out, "\n", 1) < 0)
 		return -1;
 	return 0;
 }

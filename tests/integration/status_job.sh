@@ -2,7 +2,8 @@
 #
 # status_job.sh - `status --json` of a large table, built a slice of real
 # servers per turn of the daemon's loop: the document is whole and the
-# same as the status file's (built at once); a reload between two slices
+# same as the status file's (built at once on SIGUSR1, in slices after a
+# change); a reload between two slices
 # starts it again, so it never mixes two configurations; a client that
 # hangs up before its document is built costs nothing.
 #
@@ -72,6 +73,18 @@ check "... the status file, built at once, holds the same document" python3 -c '
 import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:3])
 sys.exit(a != b)' "$T/one.json" "$STATUS_FILE"
+
+# 1b. A change rewrites the status file on its own, built in slices too.
+before=$(log_count 'wrote status file')
+ctl drain web 127.1.0.1:80
+wait_for 10 eval '[ "$(log_count "wrote status file")" -gt "$before" ]'
+status_json "$T/drained.json"
+check "after a drain, the status file is rewritten with the real server quiesced" python3 -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+rs = [r for r in b["virtual_services"][0]["real_servers"] if r["address"] == "127.1.0.1:80"]
+sys.exit(a != b or [r["override"] for r in rs] != ["drain"])' "$T/drained.json" "$STATUS_FILE"
+ctl auto web 127.1.0.1:80
 
 # 2. A reload between two slices: the answer describes the new configuration only.
 config web2 2
