@@ -26,21 +26,23 @@ struct drain_entry;
 void status_build_json(const struct lvsd *ctx, struct json *j);
 
 /*
- * The same document built a slice at a time (status_json.c), so that a
- * large table does not hold the event loop for the whole of it: step
- * until it returns 1 (done; -1: out of memory), then take it. A reload
- * between two steps starts the document again from the new configuration.
+ * The same document built a slice of real servers per turn of the loop
+ * (status_json.c), so that a large table does not hold the loop for the
+ * whole of it. status_job_start() returns at once; done(job, rc, arg)
+ * is called once it is built (rc 1) or failed (-1, out of memory), and
+ * frees the job or keeps it for a while. A reload between two slices
+ * starts the document again from the new configuration.
  */
 struct status_job;
-struct status_job *status_job_new(const struct lvsd *ctx);
-/* Write up to max_rs more real servers (at least one): 1 done, 0 more to do, -1 failed. */
-int status_job_step(struct status_job *job, size_t max_rs);
+typedef void (*status_job_done_fn)(struct status_job *job, int rc, void *arg);
+struct status_job *status_job_start(const struct lvsd *ctx, status_job_done_fn done, void *arg);
 /* Append the finished document and its newline to out. 0 or -1. */
 int status_job_take(struct status_job *job, struct evbuffer *out);
 /* The finished document (no newline) and its length; NULL if out of memory. */
 const char *status_job_text(const struct status_job *job, size_t *len);
-/* How many steps it took, and how many times a reload started it again. */
+/* How many slices it took, and how many times a reload started it again. */
 void status_job_counts(const struct status_job *job, unsigned *steps, unsigned *restarts);
+/* Stop a job (no done call then) or free a finished one. NULL-safe. */
 void status_job_free(struct status_job *job);
 /* Append a human-readable summary. 0 or -1. */
 int status_render_text(const struct lvsd *ctx, struct evbuffer *out);

@@ -28,9 +28,6 @@
 #include "status.h"
 #include "status_file.h"
 
-/* Real servers per slice of the document, as the control socket's. */
-#define STATUS_FILE_SLICE 256
-
 struct status_file {
 	struct lvsd *ctx;
 	struct event *timer;
@@ -44,9 +41,9 @@ static const char *status_file_path(const struct lvsd *ctx)
 					    : LVSD_DEFAULT_STATUS_FILE;
 }
 
-static void arm(struct status_file *sf, long usec)
+static void arm(struct status_file *sf)
 {
-	const struct timeval delay = { 0, usec };
+	static const struct timeval delay = { 0, STATUS_FILE_DELAY_MS * 1000 };
 
 	if (evtimer_add(sf->timer, &delay) < 0)
 		log_error(&sf->ctx->log, "status file: cannot arm its timer");
@@ -55,11 +52,13 @@ static void arm(struct status_file *sf, long usec)
 static int write_file(struct lvsd *ctx, const char *text, size_t len);
 
 /* The document is built: write it, and build again if something changed meanwhile. */
-static void job_done(struct status_file *sf, int rc)
+static void on_built(struct status_job *job, int rc, void *arg)
 {
+	struct status_file *sf = arg;
 	const char *text;
 	size_t len;
 
+	(void)job;
 	if (rc < 0 || !(text = status_job_text(sf->job, &len)))
 		log_error(&sf->ctx->log, "status file %s: out of memory", status_file_path(sf->ctx));
 	else if (sf->ctx->cfg->global.status_file)	/* a reload may have removed the key */
@@ -68,28 +67,22 @@ static void job_done(struct status_file *sf, int rc)
 	sf->job = NULL;
 	if (sf->again) {
 		sf->again = false;
-		arm(sf, STATUS_FILE_DELAY_MS * 1000);
+		arm(sf);
 	}
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct status_file *sf = arg;
-	int rc;
 
 	(void)fd;
 	(void)what;
-	if (!sf->job && !sf->ctx->cfg->global.status_file)
+	/* The key may have been removed by a reload since the change. */
+	if (!sf->ctx->cfg->global.status_file)
 		return;
-	if (!sf->job && !(sf->job = status_job_new(sf->ctx))) {
+	sf->job = status_job_start(sf->ctx, on_built, sf);
+	if (!sf->job)
 		log_error(&sf->ctx->log, "status file %s: out of memory", status_file_path(sf->ctx));
-		return;
-	}
-	rc = status_job_step(sf->job, STATUS_FILE_SLICE);
-	if (rc == 0)
-		arm(sf, 0);	/* the next slice after the next poll */
-	else
-		job_done(sf, rc);
 }
 
 struct status_file *status_file_new(struct lvsd *ctx)
@@ -114,7 +107,7 @@ void status_file_changed(struct status_file *sf)
 	if (sf->job)
 		sf->again = true;
 	else if (!evtimer_pending(sf->timer, NULL))
-		arm(sf, STATUS_FILE_DELAY_MS * 1000);
+		arm(sf);
 }
 
 void status_file_free(struct status_file *sf)

@@ -5,7 +5,7 @@
  * A table of 10,000 real servers makes a document of 3.7 MB that takes
  * ~24 ms to write, and the event loop that writes it also runs the checks
  * and VRRP. So the control socket builds it as a job, a slice of real
- * servers per turn of the loop (status_job_step), and what is due between
+ * servers per turn of the loop (status_job_start), and what is due between
  * two slices runs on time. Each real server is written from the state of
  * its slice's turn; the core's table is read once, when the job starts.
  * A reload between two slices starts the document again, so that one
@@ -15,6 +15,7 @@
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
+#include <event2/event.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,6 +290,9 @@ static void json_head(const struct lvsd *ctx, struct json *j)
 
 /* ---- the job: the document a slice at a time ------------------------------ */
 
+/* Real servers per slice: ~0.6 ms of the loop (10,000 took 24 ms at once). */
+#define STATUS_JOB_SLICE 256
+
 struct status_job {
 	const struct lvsd *ctx;
 	uint64_t cfg_generation;	/* the configuration the document describes */
@@ -301,6 +305,9 @@ struct status_job {
 	size_t rs;			/* its next real server */
 	bool in_service;		/* its head is written */
 	unsigned steps, restarts;	/* for the log */
+	struct event *turn;		/* the next slice, after the next poll */
+	status_job_done_fn done;
+	void *done_arg;
 };
 
 static void job_start(struct status_job *job)
@@ -396,21 +403,40 @@ static void job_fini(struct status_job *job)
 	job->have_t = false;
 }
 
-struct status_job *status_job_new(const struct lvsd *ctx)
+/* One slice; when the document is done, the caller hears of it. */
+static void on_turn(evutil_socket_t fd, short what, void *arg)
 {
+	static const struct timeval next_turn = { 0, 0 };
+	struct status_job *job = arg;
+	int rc;
+
+	(void)fd;
+	(void)what;
+	job->steps++;
+	rc = job_step(job, STATUS_JOB_SLICE);
+	/* A timer, not event_active(): the loop polls and runs what is due first. */
+	if (rc == 0 && event_add(job->turn, &next_turn) == 0)
+		return;
+	job->done(job, rc == 0 ? -1 : rc, job->done_arg);
+}
+
+struct status_job *status_job_start(const struct lvsd *ctx, status_job_done_fn done, void *arg)
+{
+	static const struct timeval next_turn = { 0, 0 };
 	struct status_job *job = malloc(sizeof(*job));
 
 	if (!job)
 		return NULL;
 	job_init(job, ctx, &job->own_j);	/* zeroes own_j: initialised after */
 	json_init(&job->own_j);
+	job->done = done;
+	job->done_arg = arg;
+	job->turn = evtimer_new(ctx->base, on_turn, job);
+	if (!job->turn || event_add(job->turn, &next_turn) < 0) {
+		status_job_free(job);
+		return NULL;
+	}
 	return job;
-}
-
-int status_job_step(struct status_job *job, size_t max_rs)
-{
-	job->steps++;
-	return job_step(job, max_rs ? max_rs : 1);
 }
 
 const char *status_job_text(const struct status_job *job, size_t *len)
@@ -442,6 +468,8 @@ void status_job_free(struct status_job *job)
 {
 	if (!job)
 		return;
+	if (job->turn)
+		event_free(job->turn);
 	job_fini(job);
 	json_free(job->j);
 	free(job);
