@@ -3,7 +3,7 @@
  * samples with and without labels, label values and help text escaped
  * as the format says (backslash, double quote, newline), exact counters
  * past 2^53, the special float values, and labels too long for the
- * writer's line buffer (written piece by piece, the same text).
+ * writer's line buffer on the stack (the same text, from the heap).
  */
 #include "config.h"
 
