@@ -5,9 +5,10 @@
  * request size and a cap on the number of connections, so a client can
  * neither stall the daemon nor make it buffer without limit. A request is
  * answered, the answer flushed, and the connection closed. A status
- * --json is built a slice of real servers per turn of the loop (a job,
- * see status.h), so that a large table's document does not hold up the
- * checks and VRRP while it is written.
+ * --json and a metrics exposition are written a slice at a time, one
+ * per turn of the loop (jobs, see status.h and metrics.h), so that a
+ * large table's document does not hold up the checks and VRRP while it
+ * is written.
  */
 #include "config.h"
 
@@ -29,6 +30,7 @@
 #include "ctl_cmds.h"
 #include "ctl_proto.h"
 #include "lvsd.h"
+#include "metrics.h"
 #include "status.h"
 
 #define CTL_MAX_CLIENTS 64
@@ -39,6 +41,8 @@ struct ctl_client {
 	struct bufferevent *bev;
 	int id;
 	struct status_job *job;		/* a status --json being built */
+	struct metrics_job *mjob;	/* a metrics exposition being written */
+	struct evbuffer *mbody;		/* into this */
 	TAILQ_ENTRY(ctl_client) entry;
 };
 
@@ -161,6 +165,9 @@ static void client_free(struct ctl_client *c)
 	TAILQ_REMOVE(&c->srv->clients, c, entry);
 	c->srv->n_clients--;
 	status_job_free(c->job);
+	metrics_job_free(c->mjob);
+	if (c->mbody)
+		evbuffer_free(c->mbody);
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -246,10 +253,45 @@ static bool start_status_job(struct ctl_client *c)
 	return true;
 }
 
+/* c's exposition is written: the answer. */
+static void on_metrics_written(struct metrics_job *job, int rc, void *arg)
+{
+	struct ctl_client *c = arg;
+	struct evbuffer *body = c->mbody;
+
+	if (rc < 0) {
+		evbuffer_drain(body, evbuffer_get_length(body));
+		evbuffer_add_printf(body, "metrics: out of memory\n");
+	}
+	log_debug(&c->srv->ctx->log, "control client %d: metrics: %zu bytes in %u slice(s)",
+		  c->id, evbuffer_get_length(body), metrics_job_steps(job));
+	metrics_job_free(job);
+	c->mjob = NULL;
+	c->mbody = NULL;
+	answer(c, rc > 0, body);
+	evbuffer_free(body);
+}
+
+static bool start_metrics_job(struct ctl_client *c)
+{
+	if (!(c->mbody = evbuffer_new()))
+		return false;
+	c->mjob = metrics_job_start(c->srv->ctx, c->mbody, on_metrics_written, c);
+	if (!c->mjob)
+		return false;
+	bufferevent_disable(c->bev, EV_READ);
+	return true;
+}
+
 static bool is_status_json(const struct ctl_request *req)
 {
 	return req->argc == 2 && strcmp(req->argv[0], "status") == 0 &&
 	       strcmp(req->argv[1], "--json") == 0;
+}
+
+static bool is_metrics(const struct ctl_request *req)
+{
+	return req->argc == 1 && strcmp(req->argv[0], "metrics") == 0;
 }
 
 static void handle_line(struct ctl_client *c, const char *line, size_t len)
@@ -265,8 +307,8 @@ static void handle_line(struct ctl_client *c, const char *line, size_t len)
 		return;
 	}
 	log_debug(&ctx->log, "control client %d: %s", c->id, req.argv[0]);
-	if (is_status_json(&req)) {
-		if (!start_status_job(c))
+	if (is_status_json(&req) || is_metrics(&req)) {
+		if (!(is_metrics(&req) ? start_metrics_job(c) : start_status_job(c)))
 			client_free(c);
 		return;
 	}

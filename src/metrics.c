@@ -14,6 +14,7 @@
 
 #include "ctl_cmds.h"
 #include "fwd.h"
+#include "job.h"
 #include "lvsd.h"
 #include "metrics.h"
 #include "prom.h"
@@ -194,44 +195,59 @@ static void rows_free(struct rows *r)
 	free(r->rs);
 }
 
-static void emit_services(const struct rows *r, struct evbuffer *out)
-{
-	for (size_t f = 0; f < SVC_N_; f++) {
-		prom_family(out, svc_families[f].name, svc_families[f].type, svc_families[f].help);
-		for (size_t i = 0; i < r->n_svc; i++) {
-			const struct svc_row *s = &r->svc[i];
-			const struct prom_label l[] = {
-				{ "service", s->name }, { "address", s->addr }, { "protocol", s->proto },
-			};
+static const struct family rs_state_family = {
+	"lvsd_real_server_state", "gauge",
+	"The real server's place in the table: in, quiesced, out or draining "
+	"(one sample, value 1).",
+};
 
-			prom_sample_u64(out, svc_families[f].name, l, 3, s->v[f]);
-		}
+/* The row families in the order they are written: services', real servers', the state. */
+enum { FAM_SVC = 0, FAM_RS = SVC_N_, FAM_STATE = SVC_N_ + RS_N_, FAM_N_ };
+
+static const struct family *family_of(size_t fam)
+{
+	return fam < FAM_RS ? &svc_families[fam]
+	     : fam < FAM_STATE ? &rs_families[fam - FAM_RS] : &rs_state_family;
+}
+
+static void emit_sample(const struct rows *r, size_t fam, size_t i, struct evbuffer *out)
+{
+	const char *name = family_of(fam)->name;
+
+	if (fam < FAM_RS) {
+		const struct svc_row *s = &r->svc[i];
+		const struct prom_label l[] = {
+			{ "service", s->name }, { "address", s->addr }, { "protocol", s->proto },
+		};
+
+		prom_sample_u64(out, name, l, 3, s->v[fam]);
+	} else {
+		const struct rs_row *rs = &r->rs[i];
+		const struct prom_label l[] = {
+			{ "service", rs->svc->name }, { "real_server", rs->addr },
+			{ "state", rs->state },
+		};
+
+		/* The state family has the state as a label; the others have a value. */
+		prom_sample_u64(out, name, l, fam == FAM_STATE ? 3 : 2,
+				fam == FAM_STATE ? 1 : rs->v[fam - FAM_RS]);
 	}
 }
 
-static void emit_real_servers(const struct rows *r, struct evbuffer *out)
+/* Up to *budget samples of family fam from row *i on; true when the family is written. */
+static bool emit_family(const struct rows *r, size_t fam, size_t *i, size_t *budget,
+			struct evbuffer *out)
 {
-	for (size_t f = 0; f < RS_N_; f++) {
-		prom_family(out, rs_families[f].name, rs_families[f].type, rs_families[f].help);
-		for (size_t i = 0; i < r->n_rs; i++) {
-			const struct prom_label l[] = {
-				{ "service", r->rs[i].svc->name }, { "real_server", r->rs[i].addr },
-			};
+	const struct family *f = family_of(fam);
+	size_t n = fam < FAM_RS ? r->n_svc : r->n_rs;
 
-			prom_sample_u64(out, rs_families[f].name, l, 2, r->rs[i].v[f]);
-		}
-	}
-	prom_family(out, "lvsd_real_server_state", "gauge",
-		    "The real server's place in the table: in, quiesced, out or draining "
-		    "(one sample, value 1).");
-	for (size_t i = 0; i < r->n_rs; i++) {
-		const struct prom_label l[] = {
-			{ "service", r->rs[i].svc->name }, { "real_server", r->rs[i].addr },
-			{ "state", r->rs[i].state },
-		};
-
-		prom_sample_u64(out, "lvsd_real_server_state", l, 3, 1);
-	}
+	if (*budget == 0)
+		return false;
+	if (*i == 0)
+		prom_family(out, f->name, f->type, f->help);
+	for (; *i < n && *budget > 0; (*i)++, (*budget)--)
+		emit_sample(r, fam, *i, out);
+	return *i == n;
 }
 
 enum { VRRP_PRIO, VRRP_EFF_PRIO, VRRP_VIPS, VRRP_SENT, VRRP_RECV, VRRP_MASTERSHIPS, VRRP_N_ };
@@ -312,22 +328,103 @@ static void emit_daemon(const struct lvsd *ctx, struct evbuffer *out)
 	prom_sample_u64(out, "lvsd_real_servers_draining", NULL, 0, drain_count(&ctx->drain));
 }
 
-int metrics_render(const struct lvsd *ctx, struct evbuffer *out)
-{
-	struct rows r;
+/* ---- the job: rows gathered at once, written a slice per turn of the loop ---- */
 
-	if (gather(ctx, &r) < 0) {
-		rows_free(&r);
+/* Samples per slice: ~0.4 ms of the loop (10,000 real servers' 130,000 took ~20 ms). */
+#define METRICS_JOB_SLICE 2048
+
+struct metrics_job {
+	struct rows rows;		/* copies: a reload between slices changes nothing here */
+	struct evbuffer *out;		/* the caller's */
+	struct evbuffer *tail;		/* the VRRP families, as they were at the start */
+	size_t fam, i;			/* the next sample */
+	struct job *driver;
+	metrics_job_done_fn done;
+	void *done_arg;
+};
+
+/* The first part at once: the daemon's families, the rows, and VRRP for the end. */
+static int metrics_begin(struct metrics_job *job, const struct lvsd *ctx)
+{
+	if (gather(ctx, &job->rows) < 0 || !(job->tail = evbuffer_new()))
 		return -1;
-	}
-	emit_daemon(ctx, out);
-	emit_services(&r, out);
-	emit_real_servers(&r, out);
-	emit_vrrp(ctx, out);
-	rows_free(&r);
+	emit_daemon(ctx, job->out);
+	emit_vrrp(ctx, job->tail);
 	return 0;
 }
 
+static int metrics_step(struct metrics_job *job, size_t budget)
+{
+	while (job->fam < FAM_N_) {
+		if (!emit_family(&job->rows, job->fam, &job->i, &budget, job->out))
+			return 0;
+		job->fam++;
+		job->i = 0;
+	}
+	return evbuffer_add_buffer(job->out, job->tail) == 0 ? 1 : -1;
+}
+
+static int on_slice(void *arg)
+{
+	return metrics_step(arg, METRICS_JOB_SLICE);
+}
+
+static void on_written(void *arg, int rc)
+{
+	struct metrics_job *job = arg;
+
+	job->done(job, rc, job->done_arg);
+}
+
+static void metrics_job_fini(struct metrics_job *job)
+{
+	rows_free(&job->rows);
+	if (job->tail)
+		evbuffer_free(job->tail);
+}
+
+struct metrics_job *metrics_job_start(const struct lvsd *ctx, struct evbuffer *out,
+				      metrics_job_done_fn done, void *arg)
+{
+	struct metrics_job *job = calloc(1, sizeof(*job));
+
+	if (!job)
+		return NULL;
+	job->out = out;
+	job->done = done;
+	job->done_arg = arg;
+	if (metrics_begin(job, ctx) < 0 ||
+	    !(job->driver = job_start(ctx->base, on_slice, on_written, job))) {
+		metrics_job_free(job);
+		return NULL;
+	}
+	return job;
+}
+
+unsigned metrics_job_steps(const struct metrics_job *job)
+{
+	return job_steps(job->driver);
+}
+
+void metrics_job_free(struct metrics_job *job)
+{
+	if (!job)
+		return;
+	job_free(job->driver);
+	metrics_job_fini(job);
+	free(job);
+}
+
+int metrics_render(const struct lvsd *ctx, struct evbuffer *out)
+{
+	struct metrics_job job = { .out = out };
+	int rc = metrics_begin(&job, ctx) < 0 ? -1 : metrics_step(&job, SIZE_MAX);
+
+	metrics_job_fini(&job);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The control socket builds `metrics` as a job (ctl.c); this is its at-once form. */
 bool ctl_cmd_metrics(struct lvsd *ctx, const struct ctl_request *req, struct evbuffer *out)
 {
 	if (req->argc != 1) {

@@ -20,8 +20,26 @@ struct evbuffer;
 struct lvsd;
 struct metrics_http;
 
-/* Append the whole exposition. 0, or -1 when out of memory. */
+/* Append the whole exposition, at once. 0, or -1 when out of memory. */
 int metrics_render(const struct lvsd *ctx, struct evbuffer *out);
+
+/*
+ * The same written a slice per turn of the loop, so that a scrape of
+ * 10,000 real servers does not hold the checks: the rows are gathered at
+ * the start (one snapshot, so a reload or a health change during the job
+ * does not mix two states), the samples appended to out a slice at a
+ * time. done(job, rc, arg) once out holds the whole exposition (rc 1) or
+ * it failed (-1, out of memory); it may free the job. NULL when out of
+ * memory at the start.
+ */
+struct metrics_job;
+typedef void (*metrics_job_done_fn)(struct metrics_job *job, int rc, void *arg);
+struct metrics_job *metrics_job_start(const struct lvsd *ctx, struct evbuffer *out,
+				      metrics_job_done_fn done, void *arg);
+/* How many slices it has taken. */
+unsigned metrics_job_steps(const struct metrics_job *job);
+/* Stop a job (no done call then) or free a finished one. NULL-safe. */
+void metrics_job_free(struct metrics_job *job);
 
 /*
  * Follow global.metrics_listen of the running model: listen, move to a

@@ -25,6 +25,7 @@
 #include "auto_reload.h"
 #include "json.h"
 #include "fwd.h"
+#include "job.h"
 #include "lvsd.h"
 #include "reconcile.h"
 #include "status.h"
@@ -304,13 +305,13 @@ struct status_job {
 	size_t svc;			/* the service being written */
 	size_t rs;			/* its next real server */
 	bool in_service;		/* its head is written */
-	unsigned steps, restarts;	/* for the log */
-	struct event *turn;		/* the next slice, after the next poll */
+	unsigned restarts;		/* for the log */
+	struct job *driver;		/* steps it a slice per turn of the loop */
 	status_job_done_fn done;
 	void *done_arg;
 };
 
-static void job_start(struct status_job *job)
+static void doc_begin(struct status_job *job)
 {
 	job->cfg_generation = job->ctx->cfg_generation;
 	job->have_t = status_snapshot(job->ctx, &job->t);
@@ -319,34 +320,34 @@ static void job_start(struct status_job *job)
 }
 
 /* The configuration changed between two slices: what is written describes the old one. */
-static void job_restart(struct status_job *job)
+static void doc_restart(struct status_job *job)
 {
 	if (job->have_t)
 		fwd_table_free(&job->t);
 	json_free(job->j);
 	json_init(job->j);
 	job->restarts++;
-	job_start(job);
+	doc_begin(job);
 }
 
-static const struct fwd_service_info *job_live(const struct status_job *job,
+static const struct fwd_service_info *doc_live(const struct status_job *job,
 					       const struct cfg_service *s)
 {
 	return status_live_service(job->ctx, job->have_t ? &job->t : NULL, s);
 }
 
-static const struct health_svc *job_health(const struct status_job *job,
+static const struct health_svc *doc_health(const struct status_job *job,
 					   const struct cfg_service *s)
 {
 	return job->ctx->health_ready ? health_find_service(&job->ctx->health, s) : NULL;
 }
 
 /* Up to *budget more real servers of the current service; true when it is finished. */
-static bool job_service(struct status_job *job, size_t *budget)
+static bool doc_service(struct status_job *job, size_t *budget)
 {
 	const struct cfg_service *s = &job->ctx->cfg->services[job->svc];
-	const struct health_svc *hs = job_health(job, s);
-	const struct fwd_service_info *live = job_live(job, s);
+	const struct health_svc *hs = doc_health(job, s);
+	const struct fwd_service_info *live = doc_live(job, s);
 
 	if (!job->in_service) {
 		json_service_head(s, hs, live, job->j);
@@ -364,19 +365,19 @@ static bool job_service(struct status_job *job, size_t *budget)
 	return true;
 }
 
-static int job_step(struct status_job *job, size_t max_rs)
+static int doc_step(struct status_job *job, size_t max_rs)
 {
 	const struct cfg *cfg;
 
 	if (job->cfg_generation != job->ctx->cfg_generation)
-		job_restart(job);
+		doc_restart(job);
 	cfg = job->ctx->cfg;
 	if (!job->begun) {
 		json_head(job->ctx, job->j);
 		job->begun = true;
 	}
 	while (job->svc < cfg->n_services) {
-		if (!job_service(job, &max_rs))
+		if (!doc_service(job, &max_rs))
 			return 0;
 		job->svc++;
 		if (max_rs == 0 && job->svc < cfg->n_services)
@@ -388,51 +389,44 @@ static int job_step(struct status_job *job, size_t max_rs)
 	return json_text(job->j) ? 1 : -1;
 }
 
-static void job_init(struct status_job *job, const struct lvsd *ctx, struct json *j)
+static void doc_init(struct status_job *job, const struct lvsd *ctx, struct json *j)
 {
 	memset(job, 0, sizeof(*job));
 	job->ctx = ctx;
 	job->j = j;
-	job_start(job);
+	doc_begin(job);
 }
 
-static void job_fini(struct status_job *job)
+static void doc_fini(struct status_job *job)
 {
 	if (job->have_t)
 		fwd_table_free(&job->t);
 	job->have_t = false;
 }
 
-/* One slice; when the document is done, the caller hears of it. */
-static void on_turn(evutil_socket_t fd, short what, void *arg)
+static int on_slice(void *arg)
 {
-	static const struct timeval next_turn = { 0, 0 };
-	struct status_job *job = arg;
-	int rc;
+	return doc_step(arg, STATUS_JOB_SLICE);
+}
 
-	(void)fd;
-	(void)what;
-	job->steps++;
-	rc = job_step(job, STATUS_JOB_SLICE);
-	/* A timer, not event_active(): the loop polls and runs what is due first. */
-	if (rc == 0 && event_add(job->turn, &next_turn) == 0)
-		return;
-	job->done(job, rc == 0 ? -1 : rc, job->done_arg);
+static void on_built(void *arg, int rc)
+{
+	struct status_job *job = arg;
+
+	job->done(job, rc, job->done_arg);
 }
 
 struct status_job *status_job_start(const struct lvsd *ctx, status_job_done_fn done, void *arg)
 {
-	static const struct timeval next_turn = { 0, 0 };
 	struct status_job *job = malloc(sizeof(*job));
 
 	if (!job)
 		return NULL;
-	job_init(job, ctx, &job->own_j);	/* zeroes own_j: initialised after */
+	doc_init(job, ctx, &job->own_j);	/* zeroes own_j: initialised after */
 	json_init(&job->own_j);
 	job->done = done;
 	job->done_arg = arg;
-	job->turn = evtimer_new(ctx->base, on_turn, job);
-	if (!job->turn || event_add(job->turn, &next_turn) < 0) {
+	if (!(job->driver = job_start(ctx->base, on_slice, on_built, job))) {
 		status_job_free(job);
 		return NULL;
 	}
@@ -449,7 +443,7 @@ const char *status_job_text(const struct status_job *job, size_t *len)
 
 void status_job_counts(const struct status_job *job, unsigned *steps, unsigned *restarts)
 {
-	*steps = job->steps;
+	*steps = job_steps(job->driver);
 	*restarts = job->restarts;
 }
 
@@ -468,9 +462,8 @@ void status_job_free(struct status_job *job)
 {
 	if (!job)
 		return;
-	if (job->turn)
-		event_free(job->turn);
-	job_fini(job);
+	job_free(job->driver);
+	doc_fini(job);
 	json_free(job->j);
 	free(job);
 }
@@ -479,7 +472,7 @@ void status_build_json(const struct lvsd *ctx, struct json *j)
 {
 	struct status_job job;
 
-	job_init(&job, ctx, j);
-	(void)job_step(&job, SIZE_MAX);
-	job_fini(&job);
+	doc_init(&job, ctx, j);
+	(void)doc_step(&job, SIZE_MAX);
+	doc_fini(&job);
 }

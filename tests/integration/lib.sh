@@ -385,6 +385,24 @@ virtual_services:
 EOF
 }
 
+# config_wide_service NAME WEIGHT N: a virtual_services: section of one
+# service NAME (wlc, no checks) with N real servers of WEIGHT, 127.1.x.y:80,
+# 250 to a /24: a table large enough that a document of it is built in slices.
+config_wide_service()
+{
+	cat <<EOF
+virtual_services:
+  - name: $1
+    address: 127.0.0.1:$VS_PORT
+    protocol: tcp
+    scheduler: wlc
+    real_servers:
+EOF
+	awk -v n="$3" -v w="$2" 'BEGIN {
+		for (i = 0; i < n; i++)
+			printf "      - {address: 127.1.%d.%d:80, weight: %d}\n", int(i / 250), i % 250 + 1, w }'
+}
+
 # write_config [LOG_LEVEL [WEIGHT [SCHEDULER]]]: a complete valid $CONFIG.
 write_config()
 {

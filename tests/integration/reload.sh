@@ -471,38 +471,10 @@ check "SIGUSR2: the reopening is logged in the new file" log_has "SIGUSR2: reope
 
 # ---- 6. metrics --------------------------------------------------------------------------------
 
-cat >"$T/prom.py" <<'EOF'
-# Parse the Prometheus text format strictly; print "family{labels} value" checks asked for.
-import re, sys
-text = sys.stdin.read()
-fams, samples, typed = {}, [], set()
-lab = r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"'
-for n, line in enumerate(text.split("\n")[:-1], 1):
-    m = re.fullmatch(r"# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)", line)
-    if m:
-        if m.group(1) == "TYPE":
-            assert m.group(3) in ("counter", "gauge"), line
-            assert m.group(2) not in typed, "TYPE twice: " + line
-            typed.add(m.group(2))
-            fams[m.group(2)] = m.group(3)
-        continue
-    m = re.fullmatch(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(%s(?:,%s)*)\})? (\S+)" % (lab, lab), line)
-    assert m, "line %d is not a sample: %r" % (n, line)
-    assert m.group(1) in fams, "sample before its TYPE: " + line
-    labels = dict((k, v.replace('\\"', '"').replace("\\n", "\n").replace("\\\\", "\\"))
-                  for k, v in re.findall(lab, m.group(2) or ""))
-    float(m.group(m.lastindex))
-    samples.append((m.group(1), labels, float(m.group(m.lastindex))))
-assert text.endswith("\n")
-for q in sys.argv[1:]:
-    name, _, want = q.partition("{")
-    want = dict(kv.split("=", 1) for kv in want.rstrip("}").split(",") if kv)
-    vals = [v for s, l, v in samples if s == name and all(l.get(k) == x for k, x in want.items())]
-    print(q, "=", " ".join("%g" % v for v in vals) or "none")
-EOF
+PROM=$top_srcdir/tests/integration/prom.py
 ctl metrics
 is "$CTL_RC" 0 "lvsctl metrics exits 0"
-metric() { python3 "$T/prom.py" "$@" <<<"$CTL_OUT" 2>&1 | sed 's/^.* = //'; }
+metric() { python3 "$PROM" "$@" <<<"$CTL_OUT" 2>&1 | sed 's/^.* = //'; }
 reloads=$(reload_count)
 is "$(metric lvsd_reloads_total)" "$reloads" "lvsctl metrics: lvsd_reloads_total is the status' reload count"
 is "$(metric lvsd_reload_failures_total)" "$(status_get 'd["last_reload"]["failures"]')" \
@@ -513,7 +485,7 @@ is "$(metric "lvsd_real_server_healthy{service=keep}")" "1 1" "lvsctl metrics: k
 is "$(metric "lvsd_real_server_state{service=keep,state=in}")" "1 1" "lvsctl metrics: keep's servers are in"
 check "GET /metrics answers on metrics_listen" curl -sf -o "$T/m.txt" -D "$T/m.head" "http://127.0.0.1:$MPORT/metrics"
 like "$(cat "$T/m.head")" "^Content-Type: text/plain; version=0.0.4" "GET /metrics: the text format's content type"
-is "$(python3 "$T/prom.py" lvsd_reloads_total <"$T/m.txt" 2>&1 | sed 's/^.* = //')" "$reloads" \
+is "$(python3 "$PROM" lvsd_reloads_total <"$T/m.txt" 2>&1 | sed 's/^.* = //')" "$reloads" \
 	"GET /metrics parses and agrees with lvsctl metrics"
 like "$(curl -sI --max-time 5 "http://127.0.0.1:$MPORT/metrics" | tr -d '\r')" "^Content-Length: [1-9][0-9]*$" \
 	"HEAD /metrics: the headers, with the length a GET gets"
@@ -531,7 +503,7 @@ EOF
 ctl reload || diag "$CTL_ERR"
 check "a reload moves metrics_listen" curl -sf -o "$T/m2.txt" "http://127.0.0.1:$MPORT2/metrics"
 check "the old metrics address is closed" test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/metrics")" = 000
-is "$(python3 "$T/prom.py" 'lvsd_real_server_healthy{service=ke\ep "q"}' <"$T/m2.txt" 2>&1 | sed 's/^.* = //')" "1 1" \
+is "$(python3 "$PROM" 'lvsd_real_server_healthy{service=ke\ep "q"}' <"$T/m2.txt" 2>&1 | sed 's/^.* = //')" "1 1" \
 	"metrics: a service name with a backslash and quotes is escaped and parses back"
 
 stop_lvsd TERM "lvsd stops cleanly after it all"

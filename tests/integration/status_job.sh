@@ -21,17 +21,7 @@ config()
 {
 	{
 		config_global debug
-		cat <<EOF
-virtual_services:
-  - name: $1
-    address: 127.0.0.1:$VS_PORT
-    protocol: tcp
-    scheduler: wlc
-    real_servers:
-EOF
-		awk -v n="$N_RS" -v w="$2" 'BEGIN {
-			for (i = 0; i < n; i++)
-				printf "      - {address: 127.1.%d.%d:80, weight: %d}\n", int(i / 250), i % 250 + 1, w }'
+		config_wide_service "$1" "$2" "$N_RS"
 	} >"$CONFIG"
 }
 
