@@ -7,9 +7,12 @@
  * of the loop (a status job): with 10,000 real servers whose checks keep
  * changing, a build at once would take the loop ~24 ms of every 100. A
  * change while a build runs asks for another once it is written. The
- * write itself goes to a temporary file, fsync()s it and renames it over
- * the old one; lvsd_write_status_file() (SIGUSR1) builds and writes at
- * once.
+ * write itself goes to a temporary file renamed over the old one, so a
+ * reader sees one whole document or the next. It is not fsync()ed: the
+ * file is a live view, rewritten at start and after every change, so a
+ * power cut can lose nothing a reader needs, and a sync that waits on a
+ * busy disk would hold the checks and VRRP for as long.
+ * lvsd_write_status_file() (SIGUSR1) builds and writes at once.
  */
 #include "config.h"
 
@@ -130,8 +133,7 @@ static int write_file(struct lvsd *ctx, const char *text, size_t len)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		log_error(&ctx->log, "cannot write status file %s: %s", tmp, strerror(errno));
-	} else if (io_write_all(fd, text, len) < 0 || io_write_all(fd, "\n", 1) < 0 ||
-		   fsync(fd) < 0) {
+	} else if (io_write_all(fd, text, len) < 0 || io_write_all(fd, "\n", 1) < 0) {
 		log_error(&ctx->log, "cannot write status file %s: %s", tmp, strerror(errno));
 	} else if (rename(tmp, path) < 0) {
 		log_error(&ctx->log, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
