@@ -122,9 +122,10 @@ void lvsd_apply(struct lvsd *ctx);
 void lvsd_apply_reload(struct lvsd *ctx, const struct cfg *prev);
 /*
  * The kernel core's periodic pass: the table read back (t, taken and
- * freed; NULL: read it now), and a change it makes was made outside lvsd.
+ * freed, its read having taken read_ms in steps; NULL: read it now), and
+ * a change it makes was made outside lvsd.
  */
-void lvsd_apply_repair(struct lvsd *ctx, struct fwd_table *t);
+void lvsd_apply_repair(struct lvsd *ctx, struct fwd_table *t, double read_ms);
 /*
  * With the table read back (start, drain ticks): the connection counts
  * that say when a draining server may go are the kernel's own.

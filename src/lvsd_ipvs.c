@@ -148,9 +148,9 @@ static void on_repair(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (!ctx->fwd->ops->table_read_begin)
-		lvsd_apply_repair(ctx, NULL);
+		lvsd_apply_repair(ctx, NULL, 0);
 	else if ((rc = repair_read_step(ctx, &t)) == 1)
-		lvsd_apply_repair(ctx, &t);
+		lvsd_apply_repair(ctx, &t, ctx->repair_ms + (log_clock_ms() - t0));
 	ctx->repair_ms += log_clock_ms() - t0;
 	if (rc == 0) {
 		/* The loop runs (a reload, a health change) before the next step. */

@@ -35,7 +35,7 @@ enum apply_pass { APPLY_KNOWN, APPLY_FULL, APPLY_REPAIR };
 
 /* Make the core's table what the running model says; log what changed. */
 static void apply(struct lvsd *ctx, const struct cfg *prev, enum apply_pass pass,
-		  struct fwd_table *t)
+		  struct fwd_table *t, double read_ms)
 {
 	static const struct timeval tick = { 0, DRAIN_TICK_MS * 1000 };
 	struct reconcile_view view = health_view(&ctx->health);
@@ -48,7 +48,7 @@ static void apply(struct lvsd *ctx, const struct cfg *prev, enum apply_pass pass
 	if (ctx->fwd->ops->set_max_conns)
 		ctx->fwd->ops->set_max_conns(ctx->fwd, ctx->cfg->global.max_conns);
 	if (t)
-		rc = reconcile_table(ctx->fwd, ctx->cfg, v, &ctx->log, r, t);
+		rc = reconcile_table(ctx->fwd, ctx->cfg, v, &ctx->log, r, t, read_ms);
 	else
 		rc = (pass != APPLY_KNOWN ? reconcile : prev ? reconcile_reload : reconcile_known)
 			(ctx->fwd, ctx->cfg, prev, v, &ctx->log, r);
@@ -69,7 +69,8 @@ static void apply(struct lvsd *ctx, const struct cfg *prev, enum apply_pass pass
 		r->services_added, r->services_changed, r->services_removed, r->dests_added,
 		r->dests_changed, r->dests_removed, rc < 0 ? "; some changes failed (see above)" : "");
 	log_debug(&ctx->log, "forwarding table: read in %.1f ms (%s), diff and edits in %.1f ms",
-		  r->ms_table, read_back ? "read back" : "as last known", r->ms_apply);
+		  r->ms_table, t ? "read back in steps" : read_back ? "read back" : "as last known",
+		  r->ms_apply);
 	if (changed)
 		status_file_changed(ctx->status_file);
 	if (drain_count(&ctx->drain) && ctx->drain_ev && !evtimer_pending(ctx->drain_ev, NULL))
@@ -78,22 +79,22 @@ static void apply(struct lvsd *ctx, const struct cfg *prev, enum apply_pass pass
 
 void lvsd_apply_reload(struct lvsd *ctx, const struct cfg *prev)
 {
-	apply(ctx, prev, APPLY_KNOWN, NULL);
+	apply(ctx, prev, APPLY_KNOWN, NULL, 0);
 }
 
-void lvsd_apply_repair(struct lvsd *ctx, struct fwd_table *t)
+void lvsd_apply_repair(struct lvsd *ctx, struct fwd_table *t, double read_ms)
 {
-	apply(ctx, NULL, APPLY_REPAIR, t);
+	apply(ctx, NULL, APPLY_REPAIR, t, read_ms);
 }
 
 void lvsd_apply(struct lvsd *ctx)
 {
-	apply(ctx, NULL, APPLY_KNOWN, NULL);
+	apply(ctx, NULL, APPLY_KNOWN, NULL, 0);
 }
 
 void lvsd_apply_full(struct lvsd *ctx)
 {
-	apply(ctx, NULL, APPLY_FULL, NULL);
+	apply(ctx, NULL, APPLY_FULL, NULL, 0);
 }
 
 /* Log level and log target follow the configuration; a bad target keeps the old. */

@@ -495,9 +495,10 @@ int reconcile_reload(struct fwd *f, const struct cfg *cfg, const struct cfg *pre
 }
 
 int reconcile_table(struct fwd *f, const struct cfg *cfg, const struct reconcile_view *view,
-		    struct logger *log, struct reconcile_result *res, struct fwd_table *t)
+		    struct logger *log, struct reconcile_result *res, struct fwd_table *t,
+		    double ms_table)
 {
-	return reconcile_diff(f, cfg, NULL, view, log, res, t, 0, false);
+	return reconcile_diff(f, cfg, NULL, view, log, res, t, ms_table, false);
 }
 
 int reconcile_remove_owned(struct fwd *f, const struct cfg *cfg, const struct drain *d,

@@ -121,10 +121,11 @@ int reconcile_reload(struct fwd *f, const struct cfg *cfg, const struct cfg *pre
 
 /*
  * reconcile() against a table already read (fwd_ops.table_read_*),
- * which it takes and frees.
+ * which it takes and frees; ms_table: the time the read took, for the log.
  */
 int reconcile_table(struct fwd *f, const struct cfg *cfg, const struct reconcile_view *view,
-		    struct logger *log, struct reconcile_result *res, struct fwd_table *t);
+		    struct logger *log, struct reconcile_result *res, struct fwd_table *t,
+		    double ms_table);
 
 /*
  * Remove from the core the services cfg has and those d drains (lvsd's,
