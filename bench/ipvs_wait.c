@@ -10,12 +10,27 @@
  * on purpose: a tool that judges the daemon must not share its netlink
  * layer.
  *
- * Usage: ipvs_wait [-t SECONDS] [-i MS] [-v] PID|- VIP:PORT RIP:PORT WEIGHT
+ * bench/mass_failure_vm.sh uses it to count: with -n COUNT and "all" for
+ * the real server, it waits until COUNT real servers of the service are
+ * at WEIGHT (every server of a service quiesced after a mass failure, or
+ * back at its weight). There the dump holds all the service's servers
+ * and a poll costs in proportion to them (-v says how much).
+ *
+ * Usage: ipvs_wait [-t SECONDS] [-i MS] [-v] [-T EPOCH] [-n COUNT]
+ *                  PID|- VIP:PORT RIP:PORT|all WEIGHT
  *   t0 on CLOCK_MONOTONIC, SIGHUP to PID ("-": no signal, t0 is the
  *   start), then a dump every MS (1) ms until RIP's weight under the TCP
  *   service VIP is WEIGHT; prints the elapsed ms. With a PID, RIP must not
  *   be at WEIGHT already (there would be nothing to time). -v: the number
  *   of polls and their mean cost on stderr.
+ *   -T EPOCH (with "-" only): t0 is that earlier moment on CLOCK_REALTIME,
+ *   in seconds (bash's $EPOCHREALTIME, `date +%s.%N`), so that a caller
+ *   can time from an event of its own (a kill) without counting this
+ *   program's start.
+ *   -n COUNT with "all": wait until COUNT real servers of the service are
+ *   at WEIGHT; prints two times, when a poll first saw one of them at
+ *   WEIGHT and when it saw COUNT. With a PID, fewer than COUNT must be at
+ *   WEIGHT before the signal.
  * Exit status: 0 done, 1 usage or error (each netlink error named),
  * 2 timeout (SECONDS, 120 by default), as bench/reload_time.py's.
  */
@@ -55,14 +70,18 @@ struct wait_opts {
 	struct endpoint vip, rip;
 	uint32_t weight;
 	double timeout_s, interval_ms;
+	double t0_real;		/* -T: t0 on CLOCK_REALTIME; 0: none */
+	long count;		/* -n: real servers at WEIGHT to wait for; 0: RIP's mode */
 	bool verbose;
 };
 
-/* What one dump saw of RIP, and how the conversation ended. */
+/* What one dump saw of RIP (or of all, counting), and how the conversation ended. */
 struct wait_poll {
-	const struct endpoint *rip;
+	const struct endpoint *rip;	/* NULL: count mode */
+	uint32_t want;			/* count mode: the weight counted */
 	bool found, done;
 	uint32_t weight;
+	long dests, at_weight;		/* count mode: seen, and at the weight */
 	int kerr;		/* the kernel's errno, 0 if none */
 };
 
@@ -74,20 +93,28 @@ struct wait_ctx {
 	unsigned char *buf;	/* the replies */
 	uint32_t seq;
 	long polls;
+	long dests_max;		/* count mode: the most real servers a dump held */
 	double poll_s;		/* time spent in dumps, for -v */
+	double poll_cpu_s;	/* and the CPU they took (the kernel's dump runs in recv) */
 };
 
-static double now_s(void)
+static double clock_s(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double now_s(void)
+{
+	return clock_s(CLOCK_MONOTONIC);
 }
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: ipvs_wait [-t SECONDS] [-i MS] [-v] PID|- VIP:PORT RIP:PORT WEIGHT\n");
+	fprintf(stderr, "usage: ipvs_wait [-t SECONDS] [-i MS] [-v] [-T EPOCH] [-n COUNT]\n"
+		"                 PID|- VIP:PORT RIP:PORT|all WEIGHT\n");
 	return 1;
 }
 
@@ -134,11 +161,17 @@ static int parse_args(int argc, char **argv, struct wait_opts *o)
 	int c;
 
 	*o = (struct wait_opts){ .timeout_s = 120, .interval_ms = 1 };
-	while ((c = getopt(argc, argv, "t:i:v")) != -1) {
+	while ((c = getopt(argc, argv, "t:i:vT:n:")) != -1) {
 		if (c == 't' && parse_number(optarg, 0.001, 86400, &o->timeout_s) == 0)
 			continue;
 		if (c == 'i' && parse_number(optarg, 0, 60000, &o->interval_ms) == 0)
 			continue;
+		if (c == 'T' && parse_number(optarg, 1, 1e11, &o->t0_real) == 0)
+			continue;
+		if (c == 'n' && parse_number(optarg, 1, 1e9, &v) == 0 && v == (long)v) {
+			o->count = (long)v;
+			continue;
+		}
 		if (c == 'v') {
 			o->verbose = true;
 			continue;
@@ -157,7 +190,20 @@ static int parse_args(int argc, char **argv, struct wait_opts *o)
 		}
 		o->pid = (pid_t)v;
 	}
-	if (parse_endpoint(argv[1], &o->vip) < 0 || parse_endpoint(argv[2], &o->rip) < 0) {
+	if (o->t0_real && o->pid) {
+		fprintf(stderr, "ipvs_wait: -T is for \"-\" (no signal) only\n");
+		return -1;
+	}
+	if (o->count && strcmp(argv[2], "all") != 0) {
+		fprintf(stderr, "ipvs_wait: -n counts \"all\" the service's real servers\n");
+		return -1;
+	}
+	if (!o->count && strcmp(argv[2], "all") == 0) {
+		fprintf(stderr, "ipvs_wait: \"all\" needs -n COUNT\n");
+		return -1;
+	}
+	if (parse_endpoint(argv[1], &o->vip) < 0 ||
+	    (!o->count && parse_endpoint(argv[2], &o->rip) < 0)) {
 		fprintf(stderr, "ipvs_wait: bad address %s or %s (want A.B.C.D:PORT or [V6]:PORT)\n",
 			argv[1], argv[2]);
 		return -1;
@@ -223,11 +269,11 @@ static int build_request(struct wait_ctx *w, char *err)
 	return 0;
 }
 
-/* One destination of the dump: RIP's weight into p if it is RIP. */
+/* One destination of the dump: RIP's weight into p if it is RIP; counted in count mode. */
 static void read_dest(struct wait_poll *p, struct nlmsghdr *nlh)
 {
 	struct genlmsghdr *g = nlmsg_data(nlh);
-	size_t alen = p->rip->af == AF_INET6 ? 16 : 4;
+	size_t alen = p->rip && p->rip->af == AF_INET6 ? 16 : 4;
 	struct nlattr *dest, *a, *addr = NULL, *port = NULL, *weight = NULL;
 	int rem;
 
@@ -236,6 +282,16 @@ static void read_dest(struct wait_poll *p, struct nlmsghdr *nlh)
 	dest = nla_find(genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), IPVS_CMD_ATTR_DEST);
 	if (!dest)
 		return;
+	if (!p->rip) {
+		nla_for_each_nested(a, dest, rem) {
+			if (nla_type(a) == IPVS_DEST_ATTR_WEIGHT && nla_len(a) >= 4) {
+				p->dests++;
+				p->at_weight += nla_get_u32(a) == p->want;
+				break;
+			}
+		}
+		return;
+	}
 	nla_for_each_nested(a, dest, rem) {
 		if (nla_type(a) == IPVS_DEST_ATTR_ADDR && (size_t)nla_len(a) >= alen)
 			addr = a;
@@ -290,9 +346,9 @@ static int poll_once(struct wait_ctx *w, struct wait_poll *p, char *err)
 	struct nlmsghdr *req = nlmsg_hdr(w->req);
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	int fd = nl_socket_get_fd(w->sk);
-	double t = now_s();
+	double t = now_s(), cpu = clock_s(CLOCK_THREAD_CPUTIME_ID);
 
-	*p = (struct wait_poll){ .rip = &w->o.rip };
+	*p = (struct wait_poll){ .rip = w->o.count ? NULL : &w->o.rip, .want = w->o.weight };
 	req->nlmsg_seq = ++w->seq;
 	req->nlmsg_pid = nl_socket_get_local_port(w->sk);
 	if (sendto(fd, req, req->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) {
@@ -313,6 +369,7 @@ static int poll_once(struct wait_ctx *w, struct wait_poll *p, char *err)
 	}
 	w->polls++;
 	w->poll_s += now_s() - t;
+	w->poll_cpu_s += clock_s(CLOCK_THREAD_CPUTIME_ID) - cpu;
 	/* a service that is not (yet) there has no destinations: poll on */
 	if (p->kerr == ESRCH || p->kerr == ENOENT)
 		p->kerr = 0;
@@ -330,6 +387,37 @@ static void sleep_ms(double ms)
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
+}
+
+/*
+ * Count mode: polls until COUNT real servers are at the weight; prints
+ * when a poll first saw one there and when it saw COUNT. 0, 2 on timeout
+ * (said why), 1 on an error.
+ */
+static int wait_count(struct wait_ctx *w, double t0, char *err)
+{
+	double deadline = t0 + w->o.timeout_s, first = -1, t;
+	struct wait_poll p;
+
+	for (;;) {
+		if (poll_once(w, &p, err) < 0)
+			return 1;
+		t = now_s();
+		if (w->dests_max < p.dests)
+			w->dests_max = p.dests;
+		if (p.at_weight > 0 && first < 0)
+			first = t;
+		if (p.at_weight >= w->o.count) {
+			printf("%.1f %.1f\n", (first - t0) * 1000, (t - t0) * 1000);
+			return 0;
+		}
+		if (t >= deadline)
+			break;
+		sleep_ms(w->o.interval_ms);
+	}
+	snprintf(err, ERRLEN, "timeout after %.1f s: %ld of %ld real servers (of %ld wanted)"
+		 " at weight %u", w->o.timeout_s, p.at_weight, p.dests, w->o.count, w->o.weight);
+	return 2;
 }
 
 /* Polls until RIP is at the weight: 0, 2 on timeout (said why), 1 on an error. */
@@ -356,13 +444,20 @@ static int wait_weight(struct wait_ctx *w, double t0, char *err)
 	return 2;
 }
 
-/* With a PID: RIP must be in the table, not yet at the weight. */
+/* With a PID: RIP must be in the table, not yet at the weight (count mode: not all). */
 static int check_before(struct wait_ctx *w, char *err)
 {
 	struct wait_poll p;
 
 	if (poll_once(w, &p, err) < 0)
 		return -1;
+	if (w->o.count) {
+		if (p.at_weight < w->o.count)
+			return 0;
+		snprintf(err, ERRLEN, "before the signal: %ld real servers are at weight %u"
+			 " already: nothing to time", p.at_weight, w->o.weight);
+		return -1;
+	}
 	if (!p.found) {
 		snprintf(err, ERRLEN, "before the signal: the real server is not in the service"
 			 " (or the service is not in the table)");
@@ -393,10 +488,14 @@ static int wait_run(struct wait_ctx *w, char *err)
 	    (w->o.pid && check_before(w, err) < 0))
 		return 1;
 	t0 = now_s();
+	if (w->o.t0_real)	/* the caller's moment, on the monotonic clock */
+		t0 -= clock_s(CLOCK_REALTIME) - w->o.t0_real;
 	if (w->o.pid && kill(w->o.pid, SIGHUP) < 0) {
 		snprintf(err, ERRLEN, "SIGHUP to %d: %s", (int)w->o.pid, strerror(errno));
 		return 1;
 	}
+	if (w->o.count)
+		return wait_count(w, t0, err);
 	rc = wait_weight(w, t0, err);
 	if (rc == 0)
 		printf("%.1f\n", (now_s() - t0) * 1000);
@@ -414,7 +513,13 @@ int main(int argc, char **argv)
 	rc = wait_run(&w, err);
 	if (rc)
 		fprintf(stderr, "ipvs_wait: %s\n", err);
-	if (w.o.verbose)
+	/* in count mode the poller may run at idle priority: its CPU, not its wall time */
+	if (w.o.verbose && w.o.count)
+		fprintf(stderr, "ipvs_wait: %ld polls of up to %ld real servers, %.0f us of CPU"
+			" (%.0f us in all) each on average\n", w.polls, w.dests_max,
+			w.polls ? w.poll_cpu_s / (double)w.polls * 1e6 : 0.0,
+			w.polls ? w.poll_s / (double)w.polls * 1e6 : 0.0);
+	else if (w.o.verbose)
 		fprintf(stderr, "ipvs_wait: %ld polls, %.0f us each on average\n", w.polls,
 			w.polls ? w.poll_s / (double)w.polls * 1e6 : 0.0);
 	wait_close(&w);
