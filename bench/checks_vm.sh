@@ -219,7 +219,9 @@ start_keepalived()
 			printf "}\n" }'
 	} >"$d/keepalived-$type.conf"
 	rm -f "$d"/*.pid
-	keepalived -C -n -l -f "$d/keepalived-$type.conf" -p "$d/keepalived.pid" \
+	# -G: no syslog, which with no syslog daemon in the VM also goes to its
+	# emulated serial console, a cost of the VM's, not keepalived's.
+	keepalived -C -n -l -G -f "$d/keepalived-$type.conf" -p "$d/keepalived.pid" \
 		-c "$d/checkers.pid" >>"$d/out" 2>&1 &
 	CPIDS=($!)
 	for _ in $(seq 300); do
@@ -410,6 +412,10 @@ done
 [ -f "$NGX_STREAM" ] || missing+=(libnginx-mod-stream)
 [ ${#missing[@]} -eq 0 ] || die "missing: ${missing[*]} (apt-get install ${missing[*]})"
 
+# Before vm.sh, which sets its own default (300 s) when it is sourced.
+nc=$(wc -w <<<"$CHECKERS") nt=$(wc -w <<<"$TYPES")
+: "${VM_TIMEOUT:=$((nt * REPS * nc * (WARMUP + WINDOW + READY_WAIT / 2 + 30) + nt * 60 + 120))}"
+export VM_TIMEOUT
 # shellcheck source=tests/vm/vm.sh
 . "$SRC/tests/vm/vm.sh"
 why=$(vm_usable) || die "no kernel test VM here: $why"
@@ -419,9 +425,6 @@ T=$(mktemp -d /tmp/lvsd-checks-vm.XXXXXX) || die "mktemp failed"
 trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/out"
 vm_need "$BUILD" || die "cannot share $BUILD with the VM"
-nc=$(wc -w <<<"$CHECKERS") nt=$(wc -w <<<"$TYPES")
-: "${VM_TIMEOUT:=$((nt * REPS * nc * (WARMUP + WINDOW + READY_WAIT / 2 + 30) + nt * 60 + 120))}"
-export VM_TIMEOUT
 say "lvsd health checks against keepalived in the VM: $(date -u '+%Y-%m-%d %H:%M UTC'), N=$N," \
     "TYPES='$TYPES' REPS=$REPS WINDOW=${WINDOW}s WARMUP=${WARMUP}s, VM_TIMEOUT=${VM_TIMEOUT}s"
 vm_run env N="$N" BASE_PORT="$BASE" REPS="$REPS" WINDOW="$WINDOW" WARMUP="$WARMUP" \

@@ -68,7 +68,10 @@ start_servers()
 {
 	mkdir -p "$W/nginx/logs"
 	{
+		# user root, as the other scripts: another user makes nginx chown its
+		# temporary directories, which the VM (a read-only root) cannot undo.
 		cat <<-EOF
+		user root;
 		worker_processes 1;
 		worker_rlimit_nofile $((N + 1000));
 		pid $W/nginx/nginx.pid;

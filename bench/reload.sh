@@ -93,7 +93,8 @@ in_vm()
 	mkdir -p "$d"
 	# keepalived: its checker process owns the IPVS table.
 	python3 "$top/bench/reload_gen.py" keepalived "$SERVICES" "$SERVERS" 1 "$d" >"$d/ka.conf"
-	keepalived -n -l -C -f "$d/ka.conf" -p "$d/ka.pid" -c "$d/ka-check.pid" \
+	# -G: no syslog (with no syslog daemon in the VM it goes to the slow serial console).
+	keepalived -n -l -G -C -f "$d/ka.conf" -p "$d/ka.pid" -c "$d/ka-check.pid" \
 		>"$d/ka.out" 2>&1 &
 	kpid=$!
 	loaded() { [ "$(ipvsadm -Ln | grep -c -- '->')" -ge $((SERVICES * SERVERS + 1)) ]; }
