@@ -340,9 +340,6 @@ ACCESS=$W/nginx/access.log
 NGINX_KEEPALIVE='keepalive_timeout 0;'
 [ "$KEEPALIVE" = 1 ] && NGINX_KEEPALIVE='keepalive_timeout 75s; keepalive_requests 1000000;'
 
-# listen_lines FORMAT: one line per port; %d is the port.
-listen_lines() { awk -v lo="$BASE" -v hi="$LAST" -v f="$1" 'BEGIN { for (p = lo; p <= hi; p++) printf f "\n", p }'; }
-
 # start_servers TYPE: one nginx, one worker, N listeners; logs "msec port".
 start_servers()
 {

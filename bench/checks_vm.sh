@@ -90,7 +90,6 @@ HZ=$(getconf CLK_TCK)
 now() { date +%s.%N; }
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 opens() { awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 } else print $c["ActiveOpens"] }' /proc/net/snmp; }
-listen_lines() { awk -v lo="$BASE" -v hi="$LAST" -v f="$1" 'BEGIN { for (p = lo; p <= hi; p++) printf f "\n", p }'; }
 ports_taken()
 {
 	ss -Hltn 2>/dev/null | awk -v lo="$1" -v hi="$2" '{
@@ -103,21 +102,6 @@ wait_ports()
 		sleep 0.1
 	done
 	return 1
-}
-
-# stop PID...: TERM, up to 10 s, then KILL.
-stop()
-{
-	local p alive
-
-	for p; do kill -TERM "$p" 2>/dev/null; done
-	for _ in $(seq 100); do
-		alive=0
-		for p; do kill -0 "$p" 2>/dev/null && alive=1; done
-		[ "$alive" = 0 ] && return 0
-		sleep 0.1
-	done
-	for p; do kill -KILL "$p" 2>/dev/null; done
 }
 
 start_servers()
@@ -314,7 +298,7 @@ measure()
 	sleep 2.5	# nginx flushes its log every second
 	read -r probes ports p99 gmax <<<"$(served "$t0" "$t1")"
 	[ -n "$KEEP" ] && cp -r "$G/$c" "$G/keep-$c-$type-$rep" 2>/dev/null
-	stop "${CPIDS[@]}"
+	stop_pids "${CPIDS[@]}"
 	for p in "${CPIDS[@]}"; do wait "$p" 2>/dev/null; done
 	win=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
 	cpu=$(awk -v t=$((c1 - c0)) -v hz="$HZ" -v w="$win" 'BEGIN { printf "%.1f", 100 * t / hz / w }')
@@ -356,7 +340,7 @@ guest()
 		for rep in $(seq "$REPS"); do
 			for c in $CHECKERS; do measure "$type" "$c"; done
 		done
-		stop "$NGINX_PID"
+		stop_pids "$NGINX_PID"
 		wait "$NGINX_PID" 2>/dev/null
 	done
 	{

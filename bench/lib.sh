@@ -20,6 +20,24 @@ forget()
 	PIDS=("${keep[@]}")
 }
 
+# listen_lines FORMAT: one line per port BASE..LAST (the caller's); %d is the port.
+listen_lines() { awk -v lo="$BASE" -v hi="$LAST" -v f="$1" 'BEGIN { for (p = lo; p <= hi; p++) printf f "\n", p }'; }
+
+# stop_pids PID...: TERM, up to 10 s, then KILL.
+stop_pids()
+{
+	local p alive
+
+	for p; do kill -TERM "$p" 2>/dev/null; done
+	for _ in $(seq 100); do
+		alive=0
+		for p; do kill -0 "$p" 2>/dev/null && alive=1; done
+		[ "$alive" = 0 ] && return 0
+		sleep 0.1
+	done
+	for p; do kill -KILL "$p" 2>/dev/null; done
+}
+
 # The samples of "$1", one a line, without the missing ones, in order.
 _bench_samples() { tr ' ' '\n' <<<"$1" | grep -v '^-\?$' | sort -g; }
 

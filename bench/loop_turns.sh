@@ -62,8 +62,6 @@ W=$(mktemp -d /tmp/lvsd-loop-turns.XXXXXX)
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$W"; }
 trap cleanup EXIT
 
-listen_lines() { awk -v lo="$BASE" -v hi="$LAST" -v f="$1" 'BEGIN { for (p = lo; p <= hi; p++) printf f "\n", p }'; }
-
 start_servers()
 {
 	mkdir -p "$W/nginx/logs"

@@ -141,7 +141,6 @@ cpu_ticks()
 	echo "$t"
 }
 ms_of_ticks() { awk -v t="$1" -v hz="$HZ" 'BEGIN { printf "%.0f", t * 1000 / hz }'; }
-listen_lines() { awk -v lo="$BASE" -v hi="$LAST" -v f="$1" 'BEGIN { for (p = lo; p <= hi; p++) printf f "\n", p }'; }
 ports_taken()
 {
 	ss -Hltn 2>/dev/null | awk -v lo="$BASE" -v hi="$LAST" '{
@@ -201,21 +200,6 @@ trace_edits()
 		END {
 			if (t0 == "" || !n) { print "0 - - -"; exit }
 			printf "%d %.1f %.1f %s\n", n, (first - t0) * 1000, (last - t0) * 1000, caller }' "$TR/trace"
-}
-
-# stop PID...: TERM, up to 10 s, then KILL.
-stop()
-{
-	local p alive
-
-	for p; do kill -TERM "$p" 2>/dev/null; done
-	for _ in $(seq 100); do
-		alive=0
-		for p; do kill -0 "$p" 2>/dev/null && alive=1; done
-		[ "$alive" = 0 ] && return 0
-		sleep 0.1
-	done
-	for p; do kill -KILL "$p" 2>/dev/null; done
 }
 
 write_nginx_conf()
@@ -524,7 +508,7 @@ measure()
 		LATE2[x,$c]+="$late2 "
 	fi
 	[ -n "$KEEP" ] && cp -r "$G/$c" "$G/keep-$c-$rep" 2>/dev/null
-	stop "${CPIDS[@]}"
+	stop_pids "${CPIDS[@]}"
 	for t in "${CPIDS[@]}"; do wait "$t" 2>/dev/null; done
 	kill_servers
 	ipvsadm -C
